@@ -1,0 +1,69 @@
+"""TensorFlow and Keras, imported once, quietly, with seeding and device facts.
+
+Every module that needs Keras imports it from here, so the import-time log
+lines of TensorFlow (which it writes to file descriptor 2 before its own log
+settings apply) never reach a notebook or a terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+
+# Set before TensorFlow is imported; later settings are not read.
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+VERBOSE_ENV = "MNISTGAN_TF_VERBOSE"
+
+
+@contextlib.contextmanager
+def _silenced_stderr_fd() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null, including output from C++ code."""
+    if os.environ.get(VERBOSE_ENV):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+with _silenced_stderr_fd():
+    import tensorflow as tf  # noqa: E402
+    import keras  # noqa: E402
+
+    # The first device query loads the CUDA stubs, which log as well.
+    _GPUS = tf.config.list_physical_devices("GPU")
+
+tf.get_logger().setLevel("ERROR")
+
+
+def gpu_names() -> list[str]:
+    """Names of the GPUs TensorFlow can use (empty on a CPU-only machine)."""
+    return [gpu.name for gpu in _GPUS]
+
+
+def device_report() -> str:
+    """One line on the versions and the device the course will train on."""
+    where = f"{len(_GPUS)} GPU(s): {', '.join(gpu_names())}" if _GPUS else "CPU only (no GPU found)"
+    return f"TensorFlow {tf.__version__}, Keras {keras.__version__}; {where}"
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and TensorFlow, and make TensorFlow's ops deterministic."""
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+__all__ = ["tf", "keras", "gpu_names", "device_report", "seed_everything"]

@@ -1,0 +1,27 @@
+"""Shared fixtures: small synthetic MNIST-shaped data made by the tests themselves."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture
+def tiny_mnist() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """A fake MNIST in the Keras layout: 40 training and 20 test images, random pixels."""
+    rng = np.random.default_rng(0)
+
+    def split(count: int) -> tuple[np.ndarray, np.ndarray]:
+        images = rng.integers(0, 256, size=(count, 28, 28), dtype=np.uint8)
+        return images, (np.arange(count) % 10).astype(np.uint8)
+
+    return split(40), split(20)
+
+
+@pytest.fixture
+def tiny_npz(tmp_path, tiny_mnist):
+    """tiny_mnist written as an .npz in the Keras layout."""
+    (x_train, y_train), (x_test, y_test) = tiny_mnist
+    path = tmp_path / "mnist.npz"
+    np.savez_compressed(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    return path
