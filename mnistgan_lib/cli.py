@@ -1,0 +1,81 @@
+"""The command line: `python -m mnistgan_lib {train-judge,evaluate} ...`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+
+def _train_judge(arguments: argparse.Namespace) -> None:
+    from mnistgan_lib import judge
+
+    model, accuracy = judge.train_judge(epochs=arguments.epochs, seed=arguments.seed)
+    print(f"judge test accuracy: {accuracy:.4f}")
+    if accuracy < 0.99:
+        sys.exit(f"test accuracy {accuracy:.4f} is below 0.99; not shipping these weights")
+    path = judge.save_judge(model, accuracy, arguments.epochs, arguments.seed, directory=arguments.out)
+    print(f"saved {path} and its card")
+
+
+def load_array(path: Path, what: str) -> np.ndarray:
+    """Read a `.npy` array without pickle, or exit with a message that names the file and the fix."""
+    if not path.is_file():
+        sys.exit(f"error: {what} file {path} does not exist; give the path of a .npy file")
+    try:
+        return np.load(path, allow_pickle=False)
+    except Exception as error:  # not .npy, truncated, or pickled objects: the same advice applies
+        sys.exit(f"error: {path} cannot be read as a .npy array ({error}); save it with numpy.save")
+
+
+def _evaluate(arguments: argparse.Namespace) -> None:
+    from mnistgan_lib import metrics
+
+    if (arguments.samples is None) == (arguments.model is None):
+        sys.exit("error: give either a SAMPLES.npy file or --model NAME, not both or neither")
+    labels = load_array(arguments.labels, "labels") if arguments.labels else None
+    if arguments.model is not None:
+        from mnistgan_lib import sampling
+
+        samples, labels = sampling.sample_model(arguments.model, n=arguments.n, seed=arguments.seed)
+    else:
+        samples = load_array(arguments.samples, "samples")
+    try:
+        report = metrics.evaluate(samples, labels=labels)
+    except (ValueError, TypeError) as error:
+        sys.exit(f"error: {error}")
+    print(json.dumps(report.as_dict(), indent=2) if arguments.json else report)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command."""
+    top = argparse.ArgumentParser(prog="python -m mnistgan_lib", description=__doc__)
+    commands = top.add_subparsers(dest="command", required=True)
+    train_judge = commands.add_parser("train-judge", help="train the MNIST judge classifier and ship its weights")
+    train_judge.add_argument("--epochs", type=int, default=4)
+    train_judge.add_argument("--seed", type=int, default=0)
+    train_judge.add_argument("--out", type=Path, default=None, help="folder for the weights (default: the package's)")
+    train_judge.set_defaults(run=_train_judge)
+
+    evaluate = commands.add_parser("evaluate", help="measure generated digits against the MNIST test set")
+    evaluate.add_argument("samples", nargs="?", type=Path, help=".npy of shape (N, 28, 28[, 1]) in [-1,1], [0,1] or [0,255]")
+    evaluate.add_argument("--model", help="a shipped or trained generator to sample from instead of a file")
+    evaluate.add_argument("--n", type=int, default=10_000, help="samples to draw with --model (default 10,000)")
+    evaluate.add_argument("--seed", type=int, default=0, help="noise seed with --model")
+    evaluate.add_argument("--labels", type=Path, help=".npy of requested labels, for a conditional model's samples")
+    evaluate.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    evaluate.set_defaults(run=_evaluate)
+    return top
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse `argv` and run the chosen command."""
+    arguments = parser().parse_args(argv)
+    if getattr(arguments, "out", 0) is None:
+        from mnistgan_lib.pretrained import WEIGHTS_DIR
+
+        arguments.out = WEIGHTS_DIR
+    arguments.run(arguments)

@@ -1,0 +1,118 @@
+"""Metric formulas on hand-made inputs, and the input checks every metric relies on."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import linalg
+
+from mnistgan_lib import metrics
+
+
+def random_covariance(rng, dim):
+    a = rng.normal(size=(dim, dim))
+    return a @ a.T / dim + 0.1 * np.eye(dim)
+
+
+def test_frechet_distance_matches_the_scipy_sqrtm_formula():
+    rng = np.random.default_rng(0)
+    mu1, mu2 = rng.normal(size=6), rng.normal(size=6)
+    s1, s2 = random_covariance(rng, 6), random_covariance(rng, 6)
+    expected = np.sum((mu1 - mu2) ** 2) + np.trace(s1 + s2 - 2 * linalg.sqrtm(s1 @ s2).real)
+    assert metrics.frechet_distance(mu1, s1, mu2, s2) == pytest.approx(expected, rel=1e-8)
+
+
+def test_frechet_distance_of_identical_gaussians_is_zero_and_of_shifted_ones_is_the_squared_shift():
+    rng = np.random.default_rng(1)
+    mu, sigma = rng.normal(size=4), random_covariance(rng, 4)
+    assert metrics.frechet_distance(mu, sigma, mu, sigma) == pytest.approx(0, abs=1e-9)
+    assert metrics.frechet_distance(mu, sigma, mu + 2, sigma) == pytest.approx(16, abs=1e-9)
+
+
+def test_classifier_score_extremes():
+    confident_even = np.eye(10)[np.arange(1000) % 10]
+    one_class = np.eye(10)[np.zeros(1000, int)]
+    unsure = np.full((1000, 10), 0.1)
+    assert metrics.classifier_score(confident_even)[0] == pytest.approx(10, rel=1e-6)
+    assert metrics.classifier_score(one_class)[0] == pytest.approx(1, rel=1e-6)
+    assert metrics.classifier_score(unsure)[0] == pytest.approx(1, rel=1e-6)
+    with pytest.raises(ValueError, match="splits must be between 1 and 10"):
+        metrics.classifier_score(unsure, splits=11)
+
+
+def test_class_fractions_and_kl_to_uniform_show_a_missing_class():
+    even = np.eye(10)[np.arange(1000) % 10]
+    no_sevens = np.eye(10)[np.array([c for c in np.arange(1100) % 10 if c != 7])]
+    assert metrics.kl_to_uniform(metrics.class_fractions(even)) == pytest.approx(0, abs=1e-12)
+    fractions = metrics.class_fractions(no_sevens)
+    assert fractions[7] == 0 and fractions.sum() == pytest.approx(1)
+    assert metrics.kl_to_uniform(fractions) == pytest.approx(np.log(10 / 9))
+    assert metrics.kl_to_uniform(metrics.class_fractions(np.eye(10)[[3] * 50])) == pytest.approx(np.log(10))
+
+
+def test_nearest_neighbour_distances_match_brute_force():
+    rng = np.random.default_rng(2)
+    images = rng.uniform(-1, 1, size=(7, 28, 28, 1)).astype(np.float32)
+    references = rng.uniform(-1, 1, size=(30, 28, 28, 1)).astype(np.float32)
+    unit_i, unit_r = (images.reshape(7, -1) + 1) / 2, (references.reshape(30, -1) + 1) / 2
+    brute = np.sqrt(((unit_i[:, None] - unit_r[None]) ** 2).sum(-1)).min(1)
+    assert np.allclose(metrics.nearest_neighbour_distances(images, references, batch_size=3), brute, atol=1e-3)
+    assert metrics.nearest_neighbour_distances(references[:4], references) == pytest.approx(np.zeros(4), abs=2e-3)
+
+
+def test_psnr_known_value_and_checks():
+    clean = np.zeros((2, 28, 28))
+    assert metrics.psnr(clean, clean + 0.1) == pytest.approx(20.0)
+    assert metrics.psnr(clean, clean) == float("inf")
+    with pytest.raises(ValueError, match="same shape"):
+        metrics.psnr(clean, clean[:1])
+
+
+@pytest.mark.parametrize(
+    "scale, offset",
+    [(1.0, 0.0), (2.0, -1.0), (255.0, 0.0)],
+    ids=["unit", "gan", "bytes"],
+)
+def test_to_model_range_accepts_the_three_ranges(scale, offset):
+    unit = np.linspace(0, 1, 2 * 784).reshape(2, 28, 28)
+    converted = metrics.to_model_range(unit * scale + offset)
+    assert converted.shape == (2, 28, 28, 1)
+    assert np.allclose(converted[..., 0], unit * 2 - 1, atol=1e-5)
+
+
+def test_to_model_range_accepts_uint8_and_a_channel_axis():
+    converted = metrics.to_model_range(np.full((3, 28, 28, 1), 255, np.uint8))
+    assert converted.shape == (3, 28, 28, 1) and converted.max() == 1.0
+
+
+@pytest.mark.parametrize(
+    "samples, error, message",
+    [
+        (np.zeros((5, 32, 32)), ValueError, r"shape \(5, 32, 32\); expected \(N, 28, 28\)"),
+        (np.zeros((5, 28, 28, 3)), ValueError, r"shape \(5, 28, 28, 3\)"),
+        (np.zeros((0, 28, 28)), ValueError, "are empty"),
+        (np.full((2, 28, 28), np.nan), ValueError, r"NaN or infinite pixels in 2 image\(s\)"),
+        (np.full((2, 28, 28), 300.0), ValueError, r"span \[300, 300\]"),
+        (np.stack([np.full((28, 28), -1.0), np.full((28, 28), 200.0)]), ValueError, r"span \[-1, 200\]"),
+        (np.zeros((2, 28, 28), bool), TypeError, "dtype bool"),
+        (np.array([["a"] * 28] * 28)[None], TypeError, "dtype <U1"),
+    ],
+    ids=["shape", "channels", "empty", "nan", "too-high", "mixed", "bool", "strings"],
+)
+def test_to_model_range_refuses_bad_samples(samples, error, message):
+    with pytest.raises(error, match=message):
+        metrics.to_model_range(samples)
+
+
+def test_too_few_samples_are_refused_before_any_work():
+    with pytest.raises(ValueError, match=r"samples: 499 images are too few for a stable estimate; give at least 500"):
+        metrics.evaluate(np.zeros((499, 28, 28)))
+
+
+def test_conditional_accuracy_and_its_checks():
+    probabilities = np.eye(10)[[1, 2, 3, 3]]
+    assert metrics.conditional_accuracy(probabilities, np.array([1, 2, 3, 4])) == 0.75
+    with pytest.raises(ValueError, match="labels must be 4 integers"):
+        metrics.conditional_accuracy(probabilities, np.array([1.0, 2, 3, 4]))
+    with pytest.raises(ValueError, match=r"labels must lie in 0\.\.9"):
+        metrics.conditional_accuracy(probabilities, np.array([1, 2, 3, 10]))
