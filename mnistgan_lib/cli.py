@@ -1,4 +1,4 @@
-"""The command line: `python -m mnistgan_lib {train-judge,evaluate} ...`."""
+"""The command line: `python -m mnistgan_lib {train,sample,evaluate,export,train-judge} ...`."""
 
 from __future__ import annotations
 
@@ -50,10 +50,83 @@ def _evaluate(arguments: argparse.Namespace) -> None:
     print(json.dumps(report.as_dict(), indent=2) if arguments.json else report)
 
 
+def _train(arguments: argparse.Namespace) -> None:
+    from mnistgan_lib import config, training
+    from mnistgan_lib.callbacks import TrainingDiverged
+
+    out = arguments.out or Path("runs") / arguments.model
+    try:
+        training.train(
+            arguments.model, out, profile=config.get_profile(arguments.profile), epochs=arguments.epochs,
+            seed=arguments.seed, eval_every=arguments.eval_every, verbose=1 if sys.stdout.isatty() else 2,
+        )
+    except TrainingDiverged as error:
+        sys.exit(f"error: {error}")
+    print(f"run folder: {out} (samples.gif, history.csv, metrics.jsonl, checkpoints/)")
+
+
+def _sample(arguments: argparse.Namespace) -> None:
+    from mnistgan_lib import sampling
+
+    try:
+        samples, _ = sampling.sample_model(arguments.model, n=arguments.n, seed=arguments.seed)
+    except ValueError as error:
+        sys.exit(f"error: {error}")
+    np.save(arguments.out, samples.astype(np.float32))
+    print(f"saved {len(samples):,} samples of shape {samples.shape[1:]} in [-1, 1] to {arguments.out}")
+
+
+def _export(arguments: argparse.Namespace) -> None:
+    from mnistgan_lib import metrics, pretrained, sampling
+    from mnistgan_lib.callbacks import read_history
+
+    run = Path(arguments.run)
+    generator, preset = sampling.load_generator(str(run))
+    settings = json.loads((run / "run.json").read_text())
+    history = read_history(run / "history.csv")
+    report = metrics.evaluate(sampling.sample_model(str(run), n=10_000, seed=0)[0])
+    card = {
+        "name": arguments.name,
+        "preset": preset,
+        "what": "the generator (its weight average where the preset keeps one) of a training run",
+        "command": f"python -m mnistgan_lib train {preset} --profile {settings['profile']} "
+        f"--epochs {int(history[-1]['epoch'])} --seed {settings['seed']} --out {run}",
+        "export": f"python -m mnistgan_lib export {run} --name {arguments.name}",
+        "training_seconds": history[-1]["seconds"],
+        "evaluate": f"python -m mnistgan_lib evaluate --model {arguments.name} (10,000 samples, seed 0)",
+        "metrics": {key: value for key, value in report.as_dict().items()},
+    }
+    path = pretrained.save_with_card(generator, arguments.name, card, arguments.out)
+    print(report)
+    print(f"saved {path} and its card")
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
     top = argparse.ArgumentParser(prog="python -m mnistgan_lib", description=__doc__)
     commands = top.add_subparsers(dest="command", required=True)
+    train = commands.add_parser("train", help="train a GAN preset; an interrupted run resumes from its last epoch")
+    train.add_argument("model", help="a preset: dcgan, dcgan-source, dcgan-paper, dcgan-compact, dcgan-tutorial")
+    train.add_argument("--profile", choices=["quick", "standard", "full"], default=None, help="default: $MNISTGAN_PROFILE")
+    train.add_argument("--epochs", type=int, default=None, help="default: the profile's")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--eval-every", type=int, default=0, help="measure samples every N epochs (0: never)")
+    train.add_argument("--out", type=Path, default=None, help="run folder (default: runs/MODEL)")
+    train.set_defaults(run=_train)
+
+    sample = commands.add_parser("sample", help="draw digits from a shipped generator or a training run")
+    sample.add_argument("--model", required=True, help="a shipped name (e.g. dcgan) or a run folder")
+    sample.add_argument("--n", type=int, default=10_000)
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--out", type=Path, required=True, help=".npy file for the (N, 28, 28) samples in [-1, 1]")
+    sample.set_defaults(run=_sample)
+
+    export = commands.add_parser("export", help="ship a training run's generator into the package with a card")
+    export.add_argument("run", type=Path, help="the run folder")
+    export.add_argument("--name", required=True, help="the name to ship it under, e.g. dcgan")
+    export.add_argument("--out", type=Path, default=None, help="folder (default: the package's weights)")
+    export.set_defaults(run=_export)
+
     train_judge = commands.add_parser("train-judge", help="train the MNIST judge classifier and ship its weights")
     train_judge.add_argument("--epochs", type=int, default=4)
     train_judge.add_argument("--seed", type=int, default=0)
@@ -74,7 +147,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     """Parse `argv` and run the chosen command."""
     arguments = parser().parse_args(argv)
-    if getattr(arguments, "out", 0) is None:
+    if arguments.command in ("train-judge", "export") and arguments.out is None:
         from mnistgan_lib.pretrained import WEIGHTS_DIR
 
         arguments.out = WEIGHTS_DIR

@@ -39,3 +39,100 @@ def build_generator(latent_dim: int = DEFAULT_LATENT_DIM) -> keras.Model:
     x = layers.LeakyReLU(0.2)(layers.BatchNormalization()(x))
     image = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh", name="image")(x)
     return keras.Model(noise, image, name="generator")
+
+
+# --- DCGAN presets ----------------------------------------------------------------------
+# Discriminators end in a logit (no sigmoid): the losses apply the sigmoid inside the
+# cross-entropy, which is the same function but cannot overflow.
+
+
+def build_discriminator() -> keras.Model:
+    """The library's default DCGAN discriminator: two 4x4 stride-2 convolutions with LeakyReLU, then a logit."""
+    image = keras.Input((28, 28, 1), name="image")
+    x = layers.LeakyReLU(0.2)(layers.Conv2D(64, 4, strides=2, padding="same")(image))
+    x = layers.LeakyReLU(0.2)(layers.Conv2D(128, 4, strides=2, padding="same")(x))
+    logit = layers.Dense(1, name="logit")(layers.Flatten()(x))
+    return keras.Model(image, logit, name="discriminator")
+
+
+def build_source_generator(latent_dim: int = 256) -> keras.Model:
+    """Source design (a): Dense to 7x7x256, four Conv2DTranspose with BatchNorm, dropout and LeakyReLU(0.1)."""
+    noise = keras.Input((latent_dim,), name="noise")
+    x = layers.Reshape((7, 7, 256))(layers.Dense(7 * 7 * 256)(noise))
+    for filters, stride in ((128, 1), (64, 2), (32, 2)):
+        x = layers.Conv2DTranspose(filters, 5, strides=stride, padding="same")(x)
+        x = layers.Dropout(0.3)(layers.LeakyReLU(0.1)(layers.BatchNormalization()(x)))
+    image = layers.Conv2DTranspose(1, 5, padding="same", activation="tanh", name="image")(x)
+    return keras.Model(noise, image, name="generator")
+
+
+def build_source_discriminator() -> keras.Model:
+    """Source design (a): convolutions each followed by BatchNorm, LeakyReLU(0.1) and dropout."""
+    image = keras.Input((28, 28, 1), name="image")
+    x = image
+    for filters in (64, 128):
+        x = layers.Conv2D(filters, 5, strides=2, padding="same")(x)
+        x = layers.Dropout(0.3)(layers.LeakyReLU(0.1)(layers.BatchNormalization()(x)))
+    logit = layers.Dense(1, name="logit")(layers.Flatten()(x))
+    return keras.Model(image, logit, name="discriminator")
+
+
+def _paper_init() -> keras.initializers.Initializer:
+    return keras.initializers.RandomNormal(0.0, 0.02)  # the DCGAN paper's N(0, 0.02) weights
+
+
+def build_paper_generator(latent_dim: int = 100) -> keras.Model:
+    """Source design (b), the DCGAN paper's guidelines: BatchNorm and ReLU, 5x5 stride-2 transposes, tanh."""
+    noise = keras.Input((latent_dim,), name="noise")
+    x = layers.Dense(7 * 7 * 256, use_bias=False, kernel_initializer=_paper_init())(noise)
+    x = layers.Reshape((7, 7, 256))(layers.ReLU()(layers.BatchNormalization()(x)))
+    for filters in (128, 64):
+        x = layers.Conv2DTranspose(filters, 5, strides=2, padding="same", use_bias=False, kernel_initializer=_paper_init())(x)
+        x = layers.ReLU()(layers.BatchNormalization()(x))
+    image = layers.Conv2D(1, 5, padding="same", activation="tanh", kernel_initializer=_paper_init(), name="image")(x)
+    return keras.Model(noise, image, name="generator")
+
+
+def build_paper_discriminator() -> keras.Model:
+    """Source design (b): two 5x5 stride-2 convolutions (64, 128) with BatchNorm and LeakyReLU(0.3)."""
+    image = keras.Input((28, 28, 1), name="image")
+    x = image
+    for filters in (64, 128):
+        x = layers.Conv2D(filters, 5, strides=2, padding="same", kernel_initializer=_paper_init())(x)
+        x = layers.LeakyReLU(0.3)(layers.BatchNormalization()(x))
+    logit = layers.Dense(1, kernel_initializer=_paper_init(), name="logit")(layers.Flatten()(x))
+    return keras.Model(image, logit, name="discriminator")
+
+
+def build_compact_generator(latent_dim: int = 100) -> keras.Model:
+    """Source design (c): Dense to 7x7x128, BatchNorm, Conv2DTranspose 64 (selu) and 1 (tanh)."""
+    noise = keras.Input((latent_dim,), name="noise")
+    x = layers.Reshape((7, 7, 128))(layers.Dense(7 * 7 * 128)(noise))
+    x = layers.BatchNormalization()(x)
+    x = layers.Conv2DTranspose(64, 5, strides=2, padding="same", activation="selu")(x)
+    x = layers.BatchNormalization()(x)
+    image = layers.Conv2DTranspose(1, 5, strides=2, padding="same", activation="tanh", name="image")(x)
+    return keras.Model(noise, image, name="generator")
+
+
+def build_compact_discriminator() -> keras.Model:
+    """Source design (c): two 5x5 stride-2 convolutions with LeakyReLU(0.2) and dropout 0.3."""
+    image = keras.Input((28, 28, 1), name="image")
+    x = image
+    for filters in (64, 128):
+        x = layers.Conv2D(filters, 5, strides=2, padding="same")(x)
+        x = layers.Dropout(0.3)(layers.LeakyReLU(0.2)(x))
+    logit = layers.Dense(1, name="logit")(layers.Flatten()(x))
+    return keras.Model(image, logit, name="discriminator")
+
+
+def build_tutorial_generator(latent_dim: int = 100) -> keras.Model:
+    """The TensorFlow DCGAN tutorial's generator: Dense 7x7x256 (no bias), transposes 128 (stride 1), 64, 1."""
+    noise = keras.Input((latent_dim,), name="noise")
+    x = layers.LeakyReLU()(layers.BatchNormalization()(layers.Dense(7 * 7 * 256, use_bias=False)(noise)))
+    x = layers.Reshape((7, 7, 256))(x)
+    for filters, stride in ((128, 1), (64, 2)):
+        x = layers.Conv2DTranspose(filters, 5, strides=stride, padding="same", use_bias=False)(x)
+        x = layers.LeakyReLU()(layers.BatchNormalization()(x))
+    image = layers.Conv2DTranspose(1, 5, strides=2, padding="same", use_bias=False, activation="tanh", name="image")(x)
+    return keras.Model(noise, image, name="generator")

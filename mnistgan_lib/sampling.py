@@ -1,0 +1,48 @@
+"""Drawing digits from a shipped generator (by name) or from a training run (by folder)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from mnistgan_lib import pretrained
+from mnistgan_lib.backend import keras
+from mnistgan_lib.gan import generate_images, get_preset
+
+
+def _from_run(folder: Path) -> tuple[keras.Model, str]:
+    """The latest (weight-averaged, if any) generator of a training run folder."""
+    model = json.loads((folder / "run.json").read_text())["model"]
+    pointer = folder / "checkpoints" / "latest.json"
+    if not pointer.exists():
+        raise ValueError(f"{folder} has no finished epoch yet; train it first (python -m mnistgan_lib train ...)")
+    checkpoint = folder / "checkpoints" / json.loads(pointer.read_text())["folder"]
+    preset = get_preset(model)
+    generator = preset.build_generator(preset.latent_dim)
+    averaged = checkpoint / "ema_generator.weights.h5"
+    generator.load_weights(averaged if averaged.exists() else checkpoint / "generator.weights.h5")
+    return generator, model
+
+
+def load_generator(model: str) -> tuple[keras.Model, str]:
+    """A generator and its preset name, from a shipped name (see `pretrained.available()`) or a run folder."""
+    folder = Path(model)
+    if (folder / "run.json").is_file():
+        return _from_run(folder)
+    shipped = [name for name in pretrained.available() if "preset" in pretrained.read_card(name)]
+    if model not in shipped:
+        raise ValueError(
+            f"unknown model {model!r}: give a shipped generator ({', '.join(shipped) or 'none shipped yet'}) "
+            "or the folder of a training run (one with a run.json)"
+        )
+    preset = get_preset(pretrained.read_card(model)["preset"])
+    return pretrained.load_into(preset.build_generator(preset.latent_dim), model), preset.name
+
+
+def sample_model(model: str, n: int = 10_000, seed: int = 0) -> tuple[np.ndarray, None]:
+    """`n` digits (N, 28, 28) in [-1, 1] from `model`, for noise drawn with `seed`; labels are None (unconditional)."""
+    generator, name = load_generator(model)
+    preset = get_preset(name)
+    return generate_images(generator, preset.latent_dim, preset.noise, n, seed)[..., 0], None

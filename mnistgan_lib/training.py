@@ -1,0 +1,87 @@
+"""Training runs: a folder per run that a stopped run resumes from without losing a finished epoch.
+
+    runs/dcgan/
+      run.json             the preset, profile, seed and data the run was started with
+      history.csv          one row per finished epoch: losses, accuracies, training seconds
+      metrics.jsonl        the measuring kit's report every `eval_every` epochs
+      samples/epoch_*.png  the same fixed noise through the generator after each epoch
+      samples.gif          all of those, as an animation
+      checkpoints/         the last two epochs' weights and optimizer state, and latest.json
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from mnistgan_lib import callbacks, config, data
+from mnistgan_lib.gan import GAN, build_gan, get_preset
+
+
+def _check_same_run(run_file: Path, settings: dict) -> None:
+    """Refuse to resume a folder that holds a different run."""
+    previous = json.loads(run_file.read_text())
+    for key in ("model", "seed", "train_images"):
+        if previous.get(key) != settings[key]:
+            raise ValueError(
+                f"{run_file.parent} holds a run with {key}={previous.get(key)!r}, not {settings[key]!r}; "
+                "resume it with the same settings or choose another --out folder"
+            )
+
+
+def train(
+    model: str,
+    out: str | Path,
+    profile: config.Profile | None = None,
+    epochs: int | None = None,
+    seed: int = 0,
+    eval_every: int = 0,
+    verbose: int = 0,
+    extra_callbacks: list | None = None,
+) -> GAN:
+    """Train preset `model` into folder `out` for `epochs` (default: the profile's), resuming what is there."""
+    profile = profile or config.get_profile()
+    epochs = profile.epochs if epochs is None else epochs
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1, got {epochs}")
+    preset = get_preset(model)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    settings = {"model": model, "seed": seed, "train_images": profile.train_images, "profile": profile.name}
+    run_file = out / "run.json"
+    if run_file.exists():
+        _check_same_run(run_file, settings)
+    else:
+        callbacks.write_atomically(run_file, json.dumps(settings, indent=2))
+
+    (x_train, y_train), _ = data.load_mnist()
+    images, _ = data.take_subset(x_train, y_train, profile.train_images, seed=seed)
+    gan = build_gan(preset, seed=seed)
+    done, seconds = callbacks.restore_checkpoint(gan, out / "checkpoints")
+    _forget_after(out, done)
+    if done >= epochs:
+        return gan
+    dataset, steps = data.make_epoch_batches(images, preset.batch_size, seed, first_epoch=done, epochs=epochs)
+
+    history = callbacks.HistoryCsv(out / "history.csv", seconds_before=seconds)
+    chain = [
+        callbacks.StopOnDivergence(steps),
+        callbacks.SampleGrid(out / "samples"),
+        history,
+        callbacks.PeriodicMetrics(out / "metrics.jsonl", eval_every, profile.eval_samples, history),
+        *(extra_callbacks or []),
+        callbacks.Checkpoint(out / "checkpoints", history),  # last: it marks the epoch as done
+    ]
+    gan.fit(dataset, epochs=epochs, initial_epoch=done, steps_per_epoch=steps, callbacks=chain, verbose=verbose, shuffle=False)
+    return gan
+
+
+def _forget_after(out: Path, epochs_done: int) -> None:
+    """Drop records of an epoch that was interrupted before its checkpoint, so it is redone cleanly."""
+    rows = callbacks.read_history(out / "history.csv")
+    if any(row["epoch"] > epochs_done for row in rows):
+        callbacks.write_history(out / "history.csv", [row for row in rows if row["epoch"] <= epochs_done])
+    reports = callbacks.read_jsonl(out / "metrics.jsonl")
+    if any(report["epoch"] > epochs_done for report in reports):
+        kept = [report for report in reports if report["epoch"] <= epochs_done]
+        callbacks.write_atomically(out / "metrics.jsonl", "".join(json.dumps(report) + "\n" for report in kept))
