@@ -21,6 +21,22 @@ def _train_judge(arguments: argparse.Namespace) -> None:
     print(f"saved {path} and its card")
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """An argparse type: an integer of at least 0."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
 def load_array(path: Path, what: str) -> np.ndarray:
     """Read a `.npy` array without pickle, or exit with a message that names the file and the fix."""
     if not path.is_file():
@@ -43,10 +59,7 @@ def _evaluate(arguments: argparse.Namespace) -> None:
         samples, labels = sampling.sample_model(arguments.model, n=arguments.n, seed=arguments.seed)
     else:
         samples = load_array(arguments.samples, "samples")
-    try:
-        report = metrics.evaluate(samples, labels=labels)
-    except (ValueError, TypeError) as error:
-        sys.exit(f"error: {error}")
+    report = metrics.evaluate(samples, labels=labels)
     print(json.dumps(report.as_dict(), indent=2) if arguments.json else report)
 
 
@@ -68,10 +81,7 @@ def _train(arguments: argparse.Namespace) -> None:
 def _sample(arguments: argparse.Namespace) -> None:
     from mnistgan_lib import sampling
 
-    try:
-        samples, _ = sampling.sample_model(arguments.model, n=arguments.n, seed=arguments.seed)
-    except ValueError as error:
-        sys.exit(f"error: {error}")
+    samples, _ = sampling.sample_model(arguments.model, n=arguments.n, seed=arguments.seed)
     np.save(arguments.out, samples.astype(np.float32))
     print(f"saved {len(samples):,} samples of shape {samples.shape[1:]} in [-1, 1] to {arguments.out}")
 
@@ -108,16 +118,16 @@ def parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train a GAN preset; an interrupted run resumes from its last epoch")
     train.add_argument("model", help="a preset: dcgan, dcgan-source, dcgan-paper, dcgan-compact, dcgan-tutorial")
     train.add_argument("--profile", choices=["quick", "standard", "full"], default=None, help="default: $MNISTGAN_PROFILE")
-    train.add_argument("--epochs", type=int, default=None, help="default: the profile's")
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--eval-every", type=int, default=0, help="measure samples every N epochs (0: never)")
+    train.add_argument("--epochs", type=positive_int, default=None, help="default: the profile's")
+    train.add_argument("--seed", type=non_negative_int, default=0)
+    train.add_argument("--eval-every", type=non_negative_int, default=0, help="measure samples every N epochs (0: never)")
     train.add_argument("--out", type=Path, default=None, help="run folder (default: runs/MODEL)")
     train.set_defaults(run=_train)
 
     sample = commands.add_parser("sample", help="draw digits from a shipped generator or a training run")
     sample.add_argument("--model", required=True, help="a shipped name (e.g. dcgan) or a run folder")
-    sample.add_argument("--n", type=int, default=10_000)
-    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--n", type=positive_int, default=10_000)
+    sample.add_argument("--seed", type=non_negative_int, default=0)
     sample.add_argument("--out", type=Path, required=True, help=".npy file for the (N, 28, 28) samples in [-1, 1]")
     sample.set_defaults(run=_sample)
 
@@ -128,16 +138,16 @@ def parser() -> argparse.ArgumentParser:
     export.set_defaults(run=_export)
 
     train_judge = commands.add_parser("train-judge", help="train the MNIST judge classifier and ship its weights")
-    train_judge.add_argument("--epochs", type=int, default=4)
-    train_judge.add_argument("--seed", type=int, default=0)
+    train_judge.add_argument("--epochs", type=positive_int, default=4)
+    train_judge.add_argument("--seed", type=non_negative_int, default=0)
     train_judge.add_argument("--out", type=Path, default=None, help="folder for the weights (default: the package's)")
     train_judge.set_defaults(run=_train_judge)
 
     evaluate = commands.add_parser("evaluate", help="measure generated digits against the MNIST test set")
     evaluate.add_argument("samples", nargs="?", type=Path, help=".npy of shape (N, 28, 28[, 1]) in [-1,1], [0,1] or [0,255]")
     evaluate.add_argument("--model", help="a shipped or trained generator to sample from instead of a file")
-    evaluate.add_argument("--n", type=int, default=10_000, help="samples to draw with --model (default 10,000)")
-    evaluate.add_argument("--seed", type=int, default=0, help="noise seed with --model")
+    evaluate.add_argument("--n", type=positive_int, default=10_000, help="samples to draw with --model (default 10,000)")
+    evaluate.add_argument("--seed", type=non_negative_int, default=0, help="noise seed with --model")
     evaluate.add_argument("--labels", type=Path, help=".npy of requested labels, for a conditional model's samples")
     evaluate.add_argument("--json", action="store_true", help="print JSON instead of a table")
     evaluate.set_defaults(run=_evaluate)
@@ -151,4 +161,7 @@ def main(argv: list[str] | None = None) -> None:
         from mnistgan_lib.pretrained import WEIGHTS_DIR
 
         arguments.out = WEIGHTS_DIR
-    arguments.run(arguments)
+    try:
+        arguments.run(arguments)
+    except (ValueError, TypeError) as error:  # the library's own errors already say what to change
+        sys.exit(f"error: {error}")

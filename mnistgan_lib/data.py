@@ -75,6 +75,14 @@ def load_mnist_npz(path: str | os.PathLike) -> tuple[Split, Split]:
                     "use an .npz with x_train, y_train, x_test and y_test, as keras.datasets.mnist writes",
                 )
             arrays = {key: archive[key] for key in NPZ_KEYS}
+        # NpzFile hands back raw bytes for a member without a .npy header instead of failing.
+        not_arrays = [key for key, value in arrays.items() if not isinstance(value, np.ndarray)]
+        if not_arrays:
+            raise MnistFileError(
+                path,
+                f"member(s) {', '.join(not_arrays)} are not NumPy arrays",
+                "write the file with numpy.savez or numpy.savez_compressed",
+            )
     except MnistFileError:
         raise
     except Exception as error:  # zip, zlib, EOF and format errors all mean the same to a reader

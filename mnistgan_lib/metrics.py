@@ -177,6 +177,8 @@ def evaluate(samples: np.ndarray, labels: np.ndarray | None = None, nn_subset: i
     """All metrics of `samples` against the MNIST test split (and `labels`, for a conditional model)."""
     images = to_model_range(samples)
     _require_enough(len(images))
+    if labels is not None:
+        labels = check_labels(labels, len(images))
     from mnistgan_lib.judge import judge_outputs
 
     reference = _reference()
@@ -202,14 +204,19 @@ def evaluate(samples: np.ndarray, labels: np.ndarray | None = None, nn_subset: i
     return report
 
 
-def conditional_accuracy(probabilities: np.ndarray, labels: np.ndarray) -> float:
-    """Fraction of samples the judge assigns to the label the generator was asked for."""
+def check_labels(labels: np.ndarray, count: int) -> np.ndarray:
+    """`labels` as an array of `count` integers in 0..9, or a ValueError saying what is wrong."""
     labels = np.asarray(labels)
-    if labels.shape != (len(probabilities),) or not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(f"labels must be {len(probabilities)} integers (one per sample), got shape {labels.shape} dtype {labels.dtype}")
+    if labels.shape != (count,) or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"labels must be {count} integers (one per sample), got shape {labels.shape} dtype {labels.dtype}")
     if labels.min() < 0 or labels.max() >= NUM_CLASSES:
         raise ValueError(f"labels must lie in 0..9, found {labels.min()}..{labels.max()}")
-    return float(np.mean(probabilities.argmax(axis=1) == labels))
+    return labels
+
+
+def conditional_accuracy(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    """Fraction of samples the judge assigns to the label the generator was asked for."""
+    return float(np.mean(probabilities.argmax(axis=1) == check_labels(labels, len(probabilities))))
 
 
 def fd_to_test(samples: np.ndarray) -> float:
