@@ -46,13 +46,39 @@ def build_generator(latent_dim: int = DEFAULT_LATENT_DIM) -> keras.Model:
 # cross-entropy, which is the same function but cannot overflow.
 
 
-def build_discriminator() -> keras.Model:
-    """The library's default DCGAN discriminator: two 4x4 stride-2 convolutions with LeakyReLU, then a logit."""
+def build_conv_discriminator(
+    kernel: int = 4, slope: float = 0.2, batch_norm: bool = False, dropout: float = 0.0, initializer="glorot_uniform"
+) -> keras.Model:
+    """Two stride-2 convolutions (64, 128 filters), each followed by optional BatchNorm, LeakyReLU and dropout, then a logit."""
     image = keras.Input((28, 28, 1), name="image")
-    x = layers.LeakyReLU(0.2)(layers.Conv2D(64, 4, strides=2, padding="same")(image))
-    x = layers.LeakyReLU(0.2)(layers.Conv2D(128, 4, strides=2, padding="same")(x))
-    logit = layers.Dense(1, name="logit")(layers.Flatten()(x))
+    x = image
+    for filters in (64, 128):
+        x = layers.Conv2D(filters, kernel, strides=2, padding="same", kernel_initializer=initializer)(x)
+        x = layers.BatchNormalization()(x) if batch_norm else x
+        x = layers.LeakyReLU(slope)(x)
+        x = layers.Dropout(dropout)(x) if dropout else x
+    logit = layers.Dense(1, kernel_initializer=initializer, name="logit")(layers.Flatten()(x))
     return keras.Model(image, logit, name="discriminator")
+
+
+def build_discriminator() -> keras.Model:
+    """The library's default DCGAN discriminator: 4x4 convolutions with LeakyReLU(0.2), nothing else."""
+    return build_conv_discriminator()
+
+
+def build_source_discriminator() -> keras.Model:
+    """Source design (a): 5x5 convolutions each followed by BatchNorm, LeakyReLU(0.1) and dropout."""
+    return build_conv_discriminator(5, 0.1, batch_norm=True, dropout=0.3)
+
+
+def build_paper_discriminator() -> keras.Model:
+    """Source design (b): 5x5 convolutions with BatchNorm and LeakyReLU(0.3), N(0, 0.02) weights."""
+    return build_conv_discriminator(5, 0.3, batch_norm=True, initializer=_paper_init())
+
+
+def build_compact_discriminator() -> keras.Model:
+    """Source design (c), also the TensorFlow tutorial's: 5x5 convolutions, LeakyReLU(0.2), dropout 0.3."""
+    return build_conv_discriminator(5, 0.2, dropout=0.3)
 
 
 def build_source_generator(latent_dim: int = 256) -> keras.Model:
@@ -64,17 +90,6 @@ def build_source_generator(latent_dim: int = 256) -> keras.Model:
         x = layers.Dropout(0.3)(layers.LeakyReLU(0.1)(layers.BatchNormalization()(x)))
     image = layers.Conv2DTranspose(1, 5, padding="same", activation="tanh", name="image")(x)
     return keras.Model(noise, image, name="generator")
-
-
-def build_source_discriminator() -> keras.Model:
-    """Source design (a): convolutions each followed by BatchNorm, LeakyReLU(0.1) and dropout."""
-    image = keras.Input((28, 28, 1), name="image")
-    x = image
-    for filters in (64, 128):
-        x = layers.Conv2D(filters, 5, strides=2, padding="same")(x)
-        x = layers.Dropout(0.3)(layers.LeakyReLU(0.1)(layers.BatchNormalization()(x)))
-    logit = layers.Dense(1, name="logit")(layers.Flatten()(x))
-    return keras.Model(image, logit, name="discriminator")
 
 
 def _paper_init() -> keras.initializers.Initializer:
@@ -93,17 +108,6 @@ def build_paper_generator(latent_dim: int = 100) -> keras.Model:
     return keras.Model(noise, image, name="generator")
 
 
-def build_paper_discriminator() -> keras.Model:
-    """Source design (b): two 5x5 stride-2 convolutions (64, 128) with BatchNorm and LeakyReLU(0.3)."""
-    image = keras.Input((28, 28, 1), name="image")
-    x = image
-    for filters in (64, 128):
-        x = layers.Conv2D(filters, 5, strides=2, padding="same", kernel_initializer=_paper_init())(x)
-        x = layers.LeakyReLU(0.3)(layers.BatchNormalization()(x))
-    logit = layers.Dense(1, kernel_initializer=_paper_init(), name="logit")(layers.Flatten()(x))
-    return keras.Model(image, logit, name="discriminator")
-
-
 def build_compact_generator(latent_dim: int = 100) -> keras.Model:
     """Source design (c): Dense to 7x7x128, BatchNorm, Conv2DTranspose 64 (selu) and 1 (tanh)."""
     noise = keras.Input((latent_dim,), name="noise")
@@ -113,17 +117,6 @@ def build_compact_generator(latent_dim: int = 100) -> keras.Model:
     x = layers.BatchNormalization()(x)
     image = layers.Conv2DTranspose(1, 5, strides=2, padding="same", activation="tanh", name="image")(x)
     return keras.Model(noise, image, name="generator")
-
-
-def build_compact_discriminator() -> keras.Model:
-    """Source design (c): two 5x5 stride-2 convolutions with LeakyReLU(0.2) and dropout 0.3."""
-    image = keras.Input((28, 28, 1), name="image")
-    x = image
-    for filters in (64, 128):
-        x = layers.Conv2D(filters, 5, strides=2, padding="same")(x)
-        x = layers.Dropout(0.3)(layers.LeakyReLU(0.2)(x))
-    logit = layers.Dense(1, name="logit")(layers.Flatten()(x))
-    return keras.Model(image, logit, name="discriminator")
 
 
 def build_tutorial_generator(latent_dim: int = 100) -> keras.Model:

@@ -1,0 +1,84 @@
+"""Time to quality: the library's default DCGAN against the TensorFlow tutorial's DCGAN, on this machine.
+
+Both are trained one after the other on the same CPU with the course's own
+training command machinery, measured with the kit after every epoch, and
+compared on training seconds (evaluation time excluded):
+
+    python benchmarks/time_to_quality.py                       # the issue's budget: 10 baseline epochs
+    python benchmarks/time_to_quality.py --baseline-epochs 1 --default-epochs 1 --eval-samples 2000  # a smoke run
+
+It prints both runs' curves, the seconds each needed to reach FD-MNIST
+thresholds, and the ratio of the baseline's time for all its epochs to the
+time the default needed to beat the baseline's best FD-MNIST. Goal: at most
+0.1. It also prints the default's quality at its last evaluation within 5
+minutes of training (goal: all ten classes, classifier score >= 8).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from mnistgan_lib import config, training
+from mnistgan_lib.callbacks import read_jsonl
+
+
+def run(model: str, epochs: int, out: Path, eval_samples: int, seed: int) -> list[dict]:
+    """Train `model` for `epochs` full-MNIST epochs (resuming if `out` holds a run) and return its reports."""
+    profile = config.Profile("benchmark", None, epochs, eval_samples, "time-to-quality benchmark")
+    training.train(model, out, profile=profile, epochs=epochs, seed=seed, eval_every=1, verbose=2)
+    return read_jsonl(out / "metrics.jsonl")
+
+
+def seconds_to(reports: list[dict], fd: float) -> float | None:
+    """Training seconds until FD-MNIST first fell to `fd` or below (None if it never did)."""
+    return next((r["seconds"] for r in reports if r["fd_mnist"] <= fd), None)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--baseline-epochs", type=int, default=10)
+    parser.add_argument("--default-epochs", type=int, default=3)
+    parser.add_argument("--eval-samples", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=Path("runs/benchmark"))
+    parser.add_argument("--thresholds", type=float, nargs="*", default=[100, 50, 25, 15, 10])
+    arguments = parser.parse_args()
+
+    baseline = run("dcgan-tutorial", arguments.baseline_epochs, arguments.out / "baseline", arguments.eval_samples, arguments.seed)
+    default = run("dcgan", arguments.default_epochs, arguments.out / "default", arguments.eval_samples, arguments.seed)
+    for name, reports in (("baseline (TF tutorial)", baseline), ("library default", default)):
+        print(f"\n{name}:")
+        for r in reports:
+            print(f"  epoch {r['epoch']:>3}  {r['seconds']:8.1f} s  FD-MNIST {r['fd_mnist']:7.2f}  "
+                  f"score {r['classifier_score']:.2f}  smallest class {r['coverage_min_fraction']:.1%}")
+
+    print("\ntraining seconds to reach FD-MNIST <= threshold (baseline / default):")
+    for threshold in arguments.thresholds:
+        times = [seconds_to(reports, threshold) for reports in (baseline, default)]
+        print(f"  {threshold:>6g}: " + " / ".join("never" if t is None else f"{t:.0f} s" for t in times))
+
+    best = min(r["fd_mnist"] for r in baseline)
+    beaten = seconds_to(default, best)
+    baseline_seconds = baseline[-1]["seconds"]
+    ratio = None if beaten is None else beaten / baseline_seconds
+    within = [r for r in default if r["seconds"] <= 300]
+    summary = {
+        "baseline_best_fd": round(best, 2),
+        "baseline_seconds": baseline_seconds,
+        "default_seconds_to_beat_it": beaten,
+        "ratio": None if ratio is None else round(ratio, 4),
+        "goal_ratio_at_most": 0.1,
+        "default_within_5_minutes": None if not within else {
+            "seconds": within[-1]["seconds"], "classifier_score": round(within[-1]["classifier_score"], 2),
+            "smallest_class": within[-1]["coverage_min_fraction"], "goal": "score >= 8, every class present",
+        },
+    }
+    print("\n" + json.dumps(summary, indent=2))
+    ratio_text = "not reached in the default's epochs" if ratio is None else f"{ratio:.3f}"
+    print(f"ratio (default's time to beat the baseline's best / baseline's time): {ratio_text}")
+
+
+if __name__ == "__main__":
+    main()
