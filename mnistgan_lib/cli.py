@@ -88,27 +88,38 @@ def _sample(arguments: argparse.Namespace) -> None:
 
 def _export(arguments: argparse.Namespace) -> None:
     from mnistgan_lib import metrics, pretrained, sampling
-    from mnistgan_lib.callbacks import read_history
+    from mnistgan_lib.callbacks import read_history, read_jsonl
 
     run = Path(arguments.run)
     generator, preset = sampling.load_generator(str(run))
+    discriminator = sampling.load_discriminator(str(run))
     settings = json.loads((run / "run.json").read_text())
     history = read_history(run / "history.csv")
+    reports = {report["epoch"]: report for report in read_jsonl(run / "metrics.jsonl")}
     report = metrics.evaluate(sampling.sample_model(str(run), n=10_000, seed=0)[0])
     card = {
         "name": arguments.name,
         "preset": preset,
+        "role": "generator",
         "what": "the generator (its weight average where the preset keeps one) of a training run",
         "command": f"python -m mnistgan_lib train {preset} --profile {settings['profile']} "
-        f"--epochs {int(history[-1]['epoch'])} --seed {settings['seed']} --out {run}",
+        f"--epochs {int(history[-1]['epoch'])} --seed {settings['seed']} --eval-every 1 --out {run}",
         "export": f"python -m mnistgan_lib export {run} --name {arguments.name}",
         "training_seconds": history[-1]["seconds"],
-        "evaluate": f"python -m mnistgan_lib evaluate --model {arguments.name} (10,000 samples, seed 0)",
-        "metrics": {key: value for key, value in report.as_dict().items()},
+        "evaluate": f"python -m mnistgan_lib evaluate --model {arguments.name}  (10,000 samples, seed 0)",
+        "metrics": report.as_dict(),
+        "history": [
+            {**row, **{key: reports[row["epoch"]][key] for key in ("fd_mnist", "classifier_score", "coverage_min_fraction")
+                       if row["epoch"] in reports}}
+            for row in history
+        ],
     }
     path = pretrained.save_with_card(generator, arguments.name, card, arguments.out)
+    critic_card = {key: card[key] for key in ("preset", "command", "export")}
+    pretrained.save_with_card(discriminator, f"{arguments.name}-discriminator",
+                              {**critic_card, "name": f"{arguments.name}-discriminator", "role": "discriminator"}, arguments.out)
     print(report)
-    print(f"saved {path} and its card")
+    print(f"saved {path}, the discriminator beside it, and their cards")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -122,26 +133,26 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=non_negative_int, default=0)
     train.add_argument("--eval-every", type=non_negative_int, default=0, help="measure samples every N epochs (0: never)")
     train.add_argument("--out", type=Path, default=None, help="run folder (default: runs/MODEL)")
-    train.set_defaults(run=_train)
+    train.set_defaults(handler=_train)
 
     sample = commands.add_parser("sample", help="draw digits from a shipped generator or a training run")
     sample.add_argument("--model", required=True, help="a shipped name (e.g. dcgan) or a run folder")
     sample.add_argument("--n", type=positive_int, default=10_000)
     sample.add_argument("--seed", type=non_negative_int, default=0)
     sample.add_argument("--out", type=Path, required=True, help=".npy file for the (N, 28, 28) samples in [-1, 1]")
-    sample.set_defaults(run=_sample)
+    sample.set_defaults(handler=_sample)
 
     export = commands.add_parser("export", help="ship a training run's generator into the package with a card")
     export.add_argument("run", type=Path, help="the run folder")
     export.add_argument("--name", required=True, help="the name to ship it under, e.g. dcgan")
     export.add_argument("--out", type=Path, default=None, help="folder (default: the package's weights)")
-    export.set_defaults(run=_export)
+    export.set_defaults(handler=_export)
 
     train_judge = commands.add_parser("train-judge", help="train the MNIST judge classifier and ship its weights")
     train_judge.add_argument("--epochs", type=positive_int, default=4)
     train_judge.add_argument("--seed", type=non_negative_int, default=0)
     train_judge.add_argument("--out", type=Path, default=None, help="folder for the weights (default: the package's)")
-    train_judge.set_defaults(run=_train_judge)
+    train_judge.set_defaults(handler=_train_judge)
 
     evaluate = commands.add_parser("evaluate", help="measure generated digits against the MNIST test set")
     evaluate.add_argument("samples", nargs="?", type=Path, help=".npy of shape (N, 28, 28[, 1]) in [-1,1], [0,1] or [0,255]")
@@ -150,18 +161,14 @@ def parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--seed", type=non_negative_int, default=0, help="noise seed with --model")
     evaluate.add_argument("--labels", type=Path, help=".npy of requested labels, for a conditional model's samples")
     evaluate.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    evaluate.set_defaults(run=_evaluate)
+    evaluate.set_defaults(handler=_evaluate)
     return top
 
 
 def main(argv: list[str] | None = None) -> None:
     """Parse `argv` and run the chosen command."""
     arguments = parser().parse_args(argv)
-    if arguments.command in ("train-judge", "export") and arguments.out is None:
-        from mnistgan_lib.pretrained import WEIGHTS_DIR
-
-        arguments.out = WEIGHTS_DIR
     try:
-        arguments.run(arguments)
+        arguments.handler(arguments)
     except (ValueError, TypeError) as error:  # the library's own errors already say what to change
         sys.exit(f"error: {error}")

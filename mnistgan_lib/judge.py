@@ -34,7 +34,7 @@ def train_judge(epochs: int = 4, seed: int = 0, batch_size: int = 128, verbose: 
     return judge, float(accuracy)
 
 
-def save_judge(judge: keras.Model, accuracy: float, epochs: int, seed: int, directory=pretrained.WEIGHTS_DIR):
+def save_judge(judge: keras.Model, accuracy: float, epochs: int, seed: int, directory=None):
     """Ship the judge's weights with a card that says how they were made."""
     card = {
         "name": JUDGE_NAME,

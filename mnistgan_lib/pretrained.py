@@ -28,14 +28,20 @@ def sha256_of(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def available(directory: str | os.PathLike = WEIGHTS_DIR) -> list[str]:
-    """Names of the weights in `directory` that have a card."""
-    return sorted(path.stem for path in Path(directory).glob("*.json"))
+def _folder(directory: str | os.PathLike | None) -> Path:
+    """`directory`, or the package's weights folder (looked up now, so tests can move it)."""
+    return Path(directory) if directory is not None else WEIGHTS_DIR
 
 
-def read_card(name: str, directory: str | os.PathLike = WEIGHTS_DIR) -> dict:
+def available(directory: str | os.PathLike | None = None) -> list[str]:
+    """Names of the weights in `directory` (default: the package's) that have a card."""
+    return sorted(path.stem for path in _folder(directory).glob("*.json"))
+
+
+def read_card(name: str, directory: str | os.PathLike | None = None) -> dict:
     """The card of the weights called `name`."""
-    path = Path(directory) / f"{name}.json"
+    directory = _folder(directory)
+    path = directory / f"{name}.json"
     if not path.is_file():
         names = ", ".join(available(directory)) or "none"
         raise WeightsError(f"no weights called {name!r} in {directory} (available: {names})")
@@ -45,9 +51,9 @@ def read_card(name: str, directory: str | os.PathLike = WEIGHTS_DIR) -> dict:
         raise WeightsError(f"{path}: the card is not valid JSON ({error}); restore it from the repository") from error
 
 
-def save_with_card(model, name: str, card: dict, directory: str | os.PathLike = WEIGHTS_DIR) -> Path:
+def save_with_card(model, name: str, card: dict, directory: str | os.PathLike | None = None) -> Path:
     """Save `model`'s weights as NAME.weights.h5 with a card recording `card` and the file's sha256."""
-    directory = Path(directory)
+    directory = _folder(directory)
     directory.mkdir(parents=True, exist_ok=True)
     weights = directory / f"{name}.weights.h5"
     partial = directory / f".{name}.partial.weights.h5"
@@ -67,10 +73,10 @@ def _without_optimizer(model):
     return copy
 
 
-def load_into(model, name: str, directory: str | os.PathLike = WEIGHTS_DIR):
+def load_into(model, name: str, directory: str | os.PathLike | None = None):
     """Load the weights called `name` into `model`, after checking the file against its card."""
     card = read_card(name, directory)
-    path = Path(directory) / card["file"]
+    path = _folder(directory) / card["file"]
     if not path.is_file():
         raise WeightsError(f"{path}: the weights file its card names is missing; reinstall the package or retrain")
     actual = sha256_of(path)

@@ -12,13 +12,18 @@ from mnistgan_lib.backend import keras
 from mnistgan_lib.gan import generate_images, get_preset
 
 
-def _from_run(folder: Path) -> tuple[keras.Model, str]:
-    """The latest (weight-averaged, if any) generator of a training run folder."""
+def _latest_checkpoint(folder: Path) -> tuple[Path, str]:
+    """The newest checkpoint folder of a training run, and the run's preset name."""
     model = json.loads((folder / "run.json").read_text())["model"]
     pointer = folder / "checkpoints" / "latest.json"
     if not pointer.exists():
         raise ValueError(f"{folder} has no finished epoch yet; train it first (python -m mnistgan_lib train ...)")
-    checkpoint = folder / "checkpoints" / json.loads(pointer.read_text())["folder"]
+    return folder / "checkpoints" / json.loads(pointer.read_text())["folder"], model
+
+
+def _from_run(folder: Path) -> tuple[keras.Model, str]:
+    """The latest (weight-averaged, if any) generator of a training run folder."""
+    checkpoint, model = _latest_checkpoint(folder)
     preset = get_preset(model)
     generator = preset.build_generator(preset.latent_dim)
     averaged = checkpoint / "ema_generator.weights.h5"
@@ -31,7 +36,7 @@ def load_generator(model: str) -> tuple[keras.Model, str]:
     folder = Path(model)
     if (folder / "run.json").is_file():
         return _from_run(folder)
-    shipped = [name for name in pretrained.available() if "preset" in pretrained.read_card(name)]
+    shipped = [name for name in pretrained.available() if pretrained.read_card(name).get("role") == "generator"]
     if model not in shipped:
         raise ValueError(
             f"unknown model {model!r}: give a shipped generator ({', '.join(shipped) or 'none shipped yet'}) "
@@ -46,3 +51,15 @@ def sample_model(model: str, n: int = 10_000, seed: int = 0) -> tuple[np.ndarray
     generator, name = load_generator(model)
     preset = get_preset(name)
     return generate_images(generator, preset.latent_dim, preset.noise, n, seed)[..., 0], None
+
+
+def load_discriminator(model: str) -> keras.Model:
+    """The discriminator that trained `model`: shipped as NAME-discriminator, or a run folder's latest."""
+    folder = Path(model)
+    if (folder / "run.json").is_file():
+        checkpoint, name = _latest_checkpoint(folder)
+        discriminator = get_preset(name).build_discriminator()
+        discriminator.load_weights(checkpoint / "discriminator.weights.h5")
+        return discriminator
+    card = pretrained.read_card(f"{model}-discriminator")
+    return pretrained.load_into(get_preset(card["preset"]).build_discriminator(), f"{model}-discriminator")

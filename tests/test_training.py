@@ -89,6 +89,23 @@ def test_sampling_a_run_folder(tiny_data, tmp_path):
         sampling.load_generator("nothing-here")
 
 
+def test_export_ships_generator_and_discriminator_with_cards(tiny_data, tmp_path, monkeypatch):
+    from mnistgan_lib import cli, pretrained
+
+    training.train("dcgan", tmp_path / "run", profile=TINY, epochs=1, eval_every=1)
+    monkeypatch.setattr(pretrained, "WEIGHTS_DIR", tmp_path / "weights")
+    cli.main(["export", str(tmp_path / "run"), "--name", "mine"])
+    card = pretrained.read_card("mine")
+    assert card["role"] == "generator" and card["preset"] == "dcgan" and card["metrics"]["samples"] == 10_000
+    assert card["command"].startswith("python -m mnistgan_lib train dcgan --profile tiny --epochs 1 --seed 0")
+    assert [row["epoch"] for row in card["history"]] == [1] and "fd_mnist" in card["history"][0]
+    assert pretrained.read_card("mine-discriminator")["role"] == "discriminator"
+    shipped, _ = sampling.sample_model("mine", n=3)
+    from_run, _ = sampling.sample_model(str(tmp_path / "run"), n=3)
+    np.testing.assert_allclose(shipped, from_run, atol=1e-6)
+    assert sampling.load_discriminator("mine").count_params() == sampling.load_discriminator(str(tmp_path / "run")).count_params()
+
+
 def run_cli(*arguments, env=None):
     return subprocess.run([sys.executable, "-m", "mnistgan_lib", *arguments], capture_output=True, text=True, env=env)
 
