@@ -144,7 +144,7 @@ def csv_line(fields: list[str]) -> str:
     return ",".join(fields)
 
 
-@FUZZ
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(st.lists(st.one_of(
     st.text(alphabet="0123456789,-. \tax\"", max_size=60),
     st.lists(st.integers(-3, 300).map(str), min_size=783, max_size=787).map(csv_line),
