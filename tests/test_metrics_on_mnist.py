@@ -105,3 +105,14 @@ def test_evaluate_command_refuses_bad_files(tmp_path):
     np.save(tmp_path / "objects.npy", np.array([{"a": 1}] * 600, dtype=object), allow_pickle=True)
     pickled = run_cli("evaluate", str(tmp_path / "objects.npy"))
     assert pickled.returncode != 0 and "cannot be read as a .npy array" in pickled.stderr
+
+
+def test_evaluate_model_reproduces_the_numbers_on_the_shipped_card():
+    from mnistgan_lib import pretrained
+
+    card = pretrained.read_card("dcgan")
+    result = run_cli("evaluate", "--model", "dcgan", "--json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    measured = json.loads(result.stdout)
+    for key in ("samples", "fd_mnist", "classifier_score", "coverage_min_fraction", "mean_confidence"):
+        assert measured[key] == pytest.approx(card["metrics"][key], rel=1e-4), key

@@ -1,0 +1,36 @@
+"""ipywidgets explorers whose pictures are image widgets, so a saved notebook shows them."""
+
+from __future__ import annotations
+
+import io
+
+import ipywidgets
+import numpy as np
+
+from mnistgan_lib.callbacks import grid_image
+
+
+def png_bytes(images: np.ndarray, columns: int = 1) -> bytes:
+    """Images in [-1, 1] (N x 28 x 28 x 1) as one PNG grid."""
+    buffer = io.BytesIO()
+    grid_image(images, columns).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def latent_explorer(generator, latent_dim: int, coordinates: int = 4, seeds: int = 50) -> ipywidgets.Widget:
+    """A noise picker and sliders that move the first `coordinates` latent numbers, with the generated digit."""
+    if not 1 <= coordinates <= latent_dim:
+        raise ValueError(f"coordinates must be between 1 and latent_dim={latent_dim}, got {coordinates}")
+    seed = ipywidgets.IntSlider(0, 0, seeds, description="noise")
+    sliders = [ipywidgets.FloatSlider(0.0, min=-3, max=3, step=0.25, description=f"z[{i}]") for i in range(coordinates)]
+    picture = ipywidgets.Image(format="png", width=168, height=168)
+
+    def redraw(change=None) -> None:
+        noise = np.random.default_rng(seed.value).normal(size=(1, latent_dim)).astype("float32")
+        noise[0, :coordinates] = [slider.value for slider in sliders]
+        picture.value = png_bytes(np.asarray(generator(noise, training=False)))
+
+    for control in (seed, *sliders):
+        control.observe(redraw, names="value")
+    redraw()
+    return ipywidgets.HBox([ipywidgets.VBox([seed, *sliders]), picture])
