@@ -1,4 +1,4 @@
-"""The command line: `python -m mnistgan_lib {train,sample,evaluate,export,train-judge} ...`."""
+"""The command line: `python -m mnistgan_lib {train,sample,evaluate,export,train-judge,train-dae,denoise,psnr-table} ...`."""
 
 from __future__ import annotations
 
@@ -45,6 +45,51 @@ def load_array(path: Path, what: str) -> np.ndarray:
         return np.load(path, allow_pickle=False)
     except Exception as error:  # not .npy, truncated, or pickled objects: the same advice applies
         sys.exit(f"error: {path} cannot be read as a .npy array ({error}); save it with numpy.save")
+
+
+def non_negative_float(text: str) -> float:
+    """An argparse type: a finite number of at least 0 (a noise variance)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not np.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0 (a variance, sigma squared), got {text}")
+    return value
+
+
+def _train_dae(arguments: argparse.Namespace) -> None:
+    from mnistgan_lib import autoencoder
+
+    _, card = autoencoder.train_and_ship(
+        arguments.variance, epochs=arguments.epochs, seed=arguments.seed, directory=arguments.out,
+        verbose=True, min_gain=arguments.min_gain,
+    )
+    row = card["psnr_at_0.25"]
+    print(f"at sigma^2 = 0.25 on all 10,000 test digits: noisy {row['noisy']:.2f} dB, "
+          f"best classical ({row['best_classical_filter']}) {row['best_classical']:.2f} dB, "
+          f"autoencoder {row['autoencoder']:.2f} dB ({row['gain_db']:+.2f} dB)")
+    print(f"saved {card['file']} and its card in {arguments.out or 'the package weights folder'}")
+
+
+def _denoise(arguments: argparse.Namespace) -> None:
+    from mnistgan_lib import autoencoder
+
+    noisy = load_array(arguments.input, "noisy images")
+    if not arguments.out.parent.is_dir():
+        sys.exit(f"error: the folder of --out {arguments.out} does not exist; create it or give another path")
+    model = autoencoder.load_denoiser(arguments.model)
+    restored = autoencoder.denoise(model, noisy, name=f"the images in {arguments.input}")
+    np.save(arguments.out, restored)
+    print(f"denoised {len(restored):,} images with {arguments.model}; saved {restored.shape} float32 in [0, 1] to {arguments.out}")
+
+
+def _psnr_table(arguments: argparse.Namespace) -> None:
+    from mnistgan_lib import autoencoder
+
+    model = autoencoder.load_denoiser(arguments.model)
+    clean = autoencoder.clean_test_digits(arguments.images)
+    print(autoencoder.psnr_table(model, clean, arguments.variances, model_name=arguments.model))
 
 
 def _evaluate(arguments: argparse.Namespace) -> None:
@@ -153,6 +198,28 @@ def parser() -> argparse.ArgumentParser:
     train_judge.add_argument("--seed", type=non_negative_int, default=0)
     train_judge.add_argument("--out", type=Path, default=None, help="folder for the weights (default: the package's)")
     train_judge.set_defaults(handler=_train_judge)
+
+    train_dae = commands.add_parser("train-dae", help="train the denoising autoencoder and ship its weights")
+    train_dae.add_argument("--variance", type=non_negative_float, default=0.25, help="sigma^2 of the training noise (default 0.25)")
+    train_dae.add_argument("--epochs", type=positive_int, default=8)
+    train_dae.add_argument("--seed", type=non_negative_int, default=0)
+    train_dae.add_argument("--min-gain", type=float, default=5.0,
+                           help="ship only if it beats the best classical filter by this many dB at its variance (default 5)")
+    train_dae.add_argument("--out", type=Path, default=None, help="folder for the weights (default: the package's)")
+    train_dae.set_defaults(handler=_train_dae)
+
+    denoise = commands.add_parser("denoise", help="remove Gaussian noise from digits with a shipped denoiser")
+    denoise.add_argument("--model", default="dae", help="a shipped denoiser (default: dae)")
+    denoise.add_argument("--in", dest="input", type=Path, required=True, help=".npy of noisy digits (N, 28, 28), floats in [0, 1]")
+    denoise.add_argument("--out", type=Path, required=True, help=".npy for the denoised (N, 28, 28) float32 in [0, 1]")
+    denoise.set_defaults(handler=_denoise)
+
+    psnr_table = commands.add_parser("psnr-table", help="PSNR of a denoiser and the classical filters on MNIST test digits")
+    psnr_table.add_argument("--model", default="dae", help="a shipped denoiser (default: dae)")
+    psnr_table.add_argument("--images", type=positive_int, default=10_000, help="the first N test digits (default: all 10,000)")
+    psnr_table.add_argument("--variances", type=non_negative_float, nargs="+", default=[0.01, 0.05, 0.1, 0.25, 0.5, 1.0],
+                            help="noise variances sigma^2 (default: 0.01 0.05 0.1 0.25 0.5 1)")
+    psnr_table.set_defaults(handler=_psnr_table)
 
     evaluate = commands.add_parser("evaluate", help="measure generated digits against the MNIST test set")
     evaluate.add_argument("samples", nargs="?", type=Path, help=".npy of shape (N, 28, 28[, 1]) in [-1,1], [0,1] or [0,255]")

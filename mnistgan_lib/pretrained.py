@@ -68,7 +68,8 @@ def _without_optimizer(model):
     """A copy of `model` with its weights but no optimizer state, which shipped files do not need."""
     from mnistgan_lib.backend import keras
 
-    copy = keras.models.clone_model(model)
+    # Rebuilt from its config, the copy is never compiled (clone_model keeps a compiled model's optimizer).
+    copy = type(model).from_config(model.get_config())
     copy.set_weights(model.get_weights())
     return copy
 

@@ -33,6 +33,15 @@ def test_round_trip_with_card(shipped):
     assert not list(directory.glob(".*partial*"))
 
 
+def test_shipped_files_hold_no_optimizer_state(tmp_path):
+    bare, trained = tiny_model(), tiny_model()
+    trained.compile(keras.optimizers.Adam(), "mse")
+    trained.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0)
+    pretrained.save_with_card(bare, "bare", {}, tmp_path)
+    pretrained.save_with_card(trained, "trained", {}, tmp_path)
+    assert pretrained.read_card("trained", tmp_path)["bytes"] == pretrained.read_card("bare", tmp_path)["bytes"]
+
+
 def test_a_changed_file_is_refused_by_its_hash(shipped):
     directory, _ = shipped
     path = directory / "tiny.weights.h5"
