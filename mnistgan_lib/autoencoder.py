@@ -98,24 +98,14 @@ def check_images(images, name: str = "images") -> np.ndarray:
             f"{name} have integer dtype {array.dtype}; give float pixels in [0, 1] "
             "(uint8 pixels 0..255: pass images / 255)"
         )
-    if array.ndim == 4 and array.shape[-1] == 1:
-        array = array[..., 0]
-    if array.ndim != 3 or array.shape[1:] != data.IMAGE_SHAPE:
-        hint = "for a single digit pass images[None]" if array.shape == data.IMAGE_SHAPE else "a stack of 28x28 digits"
-        raise ValueError(f"{name} have shape {array.shape}; expected (N, 28, 28) or (N, 28, 28, 1): {hint}")
-    if array.shape[0] == 0:
-        raise ValueError(f"{name} are empty (shape {array.shape}); give at least one image")
-    finite = np.isfinite(array)
-    if not finite.all():
-        bad = int((~finite).any(axis=(1, 2)).sum())
-        raise ValueError(f"{name} contain NaN or infinite pixels in {bad} image(s); replace them, e.g. np.nan_to_num(images)")
+    array = data.check_image_stack(array, name, "replace them, e.g. np.nan_to_num(images)")
     low, high = float(array.min()), float(array.max())
     if low < 0.0 or high > 1.0:
         raise ValueError(
             f"{name} span [{low:.3g}, {high:.3g}]; expected pixels in [0, 1]: clip noisy images with "
             "np.clip(images, 0, 1) (corrupt.add_gaussian_noise does), scale [-1, 1] images with (images + 1) / 2"
         )
-    return array.astype(np.float32)
+    return array
 
 
 def denoise(model: keras.Model, images, batch_size: int = 1000, name: str = "images") -> np.ndarray:

@@ -101,7 +101,8 @@ def _evaluate(arguments: argparse.Namespace) -> None:
     if arguments.model is not None:
         from mnistgan_lib import sampling
 
-        samples, labels = sampling.sample_model(arguments.model, n=arguments.n, seed=arguments.seed)
+        samples, drawn_labels = sampling.sample_model(arguments.model, n=arguments.n, seed=arguments.seed)
+        labels = drawn_labels if drawn_labels is not None else labels  # a conditional model knows its labels
     else:
         samples = load_array(arguments.samples, "samples")
     report = metrics.evaluate(samples, labels=labels)

@@ -185,6 +185,23 @@ def to_gan_range(images: np.ndarray) -> np.ndarray:
     return (images.astype(np.float32) / 127.5 - 1.0)[..., np.newaxis]
 
 
+def check_image_stack(array: np.ndarray, name: str, nan_fix: str) -> np.ndarray:
+    """A numeric stack (N, 28, 28) or (N, 28, 28, 1) as float32 (N, 28, 28): shape, emptiness and NaN checked."""
+    if array.ndim == 4 and array.shape[-1] == 1:
+        array = array[..., 0]
+    if array.ndim != 3 or array.shape[1:] != IMAGE_SHAPE:
+        hint = "; for a single digit pass images[None]" if array.shape == IMAGE_SHAPE else ""
+        raise ValueError(f"{name} have shape {array.shape}; expected (N, 28, 28) or (N, 28, 28, 1){hint}")
+    if array.shape[0] == 0:
+        raise ValueError(f"{name} are empty (shape {array.shape}); give at least one image")
+    array = array.astype(np.float32)
+    finite = np.isfinite(array)
+    if not finite.all():
+        bad = int((~finite).any(axis=(1, 2)).sum())
+        raise ValueError(f"{name} contain NaN or infinite pixels in {bad} image(s); {nan_fix}")
+    return array
+
+
 def from_gan_range(images: np.ndarray) -> np.ndarray:
     """Map GAN outputs in [-1, 1] back to float32 in [0, 1] (clipping stray values)."""
     return np.clip((np.asarray(images, dtype=np.float32) + 1.0) / 2.0, 0.0, 1.0)

@@ -30,16 +30,7 @@ def to_model_range(samples: np.ndarray, name: str = "samples") -> np.ndarray:
     array = np.asarray(samples)
     if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
         raise TypeError(f"{name} have dtype {array.dtype}; give numbers in [-1, 1], [0, 1] or [0, 255]")
-    if array.ndim == 4 and array.shape[-1] == 1:
-        array = array[..., 0]
-    if array.ndim != 3 or array.shape[1:] != data.IMAGE_SHAPE:
-        raise ValueError(f"{name} have shape {array.shape}; expected (N, 28, 28) or (N, 28, 28, 1)")
-    if array.size == 0:
-        raise ValueError(f"{name} are empty; give at least one image")
-    array = array.astype(np.float32)
-    if not np.isfinite(array).all():
-        bad = int((~np.isfinite(array)).any(axis=(1, 2)).sum())
-        raise ValueError(f"{name} contain NaN or infinite pixels in {bad} image(s); a diverged model made them?")
+    array = data.check_image_stack(array, name, "a diverged model made them?")
     low, high = float(array.min()), float(array.max())
     if low < -1.001 or high > 255.001 or (low < 0 and high > 1.001):
         raise ValueError(f"{name} span [{low:.3g}, {high:.3g}]; expected values in [-1, 1], [0, 1] or [0, 255]")
