@@ -20,7 +20,7 @@ from PIL import Image
 from mnistgan_lib import data
 from mnistgan_lib.backend import keras
 
-HISTORY_FIELDS = ["epoch", "seconds", "d_loss", "g_loss", "d_acc_real", "d_acc_fake"]
+HISTORY_START = ["epoch", "seconds"]  # then every metric the model logs, in its own order
 
 
 class TrainingDiverged(RuntimeError):
@@ -63,7 +63,7 @@ class SampleGrid(keras.callbacks.Callback):
 
 
 class HistoryCsv(keras.callbacks.Callback):
-    """One CSV row per finished epoch: losses, accuracies and cumulative training seconds."""
+    """One CSV row per finished epoch: cumulative training seconds and every metric the model logs."""
 
     def __init__(self, path: Path, seconds_before: float = 0.0):
         super().__init__()
@@ -75,7 +75,8 @@ class HistoryCsv(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs=None) -> None:
         self.seconds += time.perf_counter() - self.started
         rows = read_history(self.path)
-        rows.append({"epoch": epoch + 1, "seconds": round(self.seconds, 2), **{k: float(logs[k]) for k in HISTORY_FIELDS[2:]}})
+        logged = {tracker.name: float(logs[tracker.name]) for tracker in self.model.metrics}
+        rows.append({"epoch": epoch + 1, "seconds": round(self.seconds, 2), **logged})
         write_history(self.path, rows)
 
 
@@ -89,7 +90,8 @@ def read_history(path: Path) -> list[dict]:
 
 def write_history(path: Path, rows: list[dict]) -> None:
     """Write history rows atomically."""
-    lines = [",".join(HISTORY_FIELDS)] + [",".join(f"{row[key]:g}" for key in HISTORY_FIELDS) for row in rows]
+    fields = list(rows[0]) if rows else HISTORY_START
+    lines = [",".join(fields)] + [",".join(f"{row[key]:g}" for key in fields) for row in rows]
     write_atomically(Path(path), "\n".join(lines) + "\n")
 
 
@@ -105,7 +107,7 @@ class PeriodicMetrics(keras.callbacks.Callback):
             return
         from mnistgan_lib import metrics
 
-        report = metrics.evaluate(self.model.generate(self.samples, seed=0))
+        report = metrics.evaluate(*self.model.samples_to_measure(self.samples, seed=0))
         row = {"epoch": epoch + 1, "seconds": round(self.history.seconds, 2), **report.as_dict()}
         kept = [line for line in read_jsonl(self.path) if line["epoch"] < epoch + 1]
         write_atomically(self.path, "".join(json.dumps(line) + "\n" for line in kept + [row]))
@@ -118,7 +120,7 @@ def read_jsonl(path: Path) -> list[dict]:
 
 
 class StopOnDivergence(keras.callbacks.Callback):
-    """Stop at the first batch whose losses are not finite, naming the loss and the step."""
+    """Stop at the first batch whose logged losses or metrics are not finite, naming which and the step."""
 
     def __init__(self, steps_per_epoch: int):
         super().__init__()
@@ -128,8 +130,8 @@ class StopOnDivergence(keras.callbacks.Callback):
         self.epoch = epoch
 
     def on_train_batch_end(self, batch: int, logs=None) -> None:
-        for name in ("d_loss", "g_loss"):
-            value = float(logs.get(name, 0.0))
+        for name, value in (logs or {}).items():
+            value = float(value)
             if not math.isfinite(value):
                 step = self.epoch * self.steps_per_epoch + batch + 1
                 raise TrainingDiverged(

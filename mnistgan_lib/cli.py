@@ -1,4 +1,4 @@
-"""The command line: `python -m mnistgan_lib {train,sample,evaluate,export,train-judge,train-dae,denoise,psnr-table} ...`."""
+"""The command line: `python -m mnistgan_lib {train,presets,sample,evaluate,export,train-judge,train-dae,denoise,psnr-table} ...`."""
 
 from __future__ import annotations
 
@@ -58,6 +58,35 @@ def non_negative_float(text: str) -> float:
     return value
 
 
+def probability(text: str) -> float:
+    """An argparse type: a number in [0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number in [0, 1], got {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be a probability in [0, 1], got {text}")
+    return value
+
+
+def digit(text: str) -> int:
+    """An argparse type: a digit class 0-9."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a digit from 0 to 9, got {text!r}") from None
+    if not 0 <= value <= 9:
+        raise argparse.ArgumentTypeError(f"must be a digit from 0 to 9, got {value}")
+    return value
+
+
+def _presets(arguments: argparse.Namespace) -> None:
+    from mnistgan_lib import gan
+
+    for name, preset in gan.all_presets().items():
+        print(f"{name:16s} {preset.summary}")
+
+
 def _train_dae(arguments: argparse.Namespace) -> None:
     from mnistgan_lib import autoencoder
 
@@ -112,12 +141,19 @@ def _evaluate(arguments: argparse.Namespace) -> None:
 def _train(arguments: argparse.Namespace) -> None:
     from mnistgan_lib import config, training
     from mnistgan_lib.callbacks import TrainingDiverged
+    from mnistgan_lib.stabilization import Stabilization
 
     out = arguments.out or Path("runs") / arguments.model
+    stabilization = Stabilization(
+        real_labels=arguments.real_labels[0] if len(arguments.real_labels) == 1 else tuple(arguments.real_labels),
+        flip_probability=arguments.flip_labels,
+        instance_noise=arguments.instance_noise,
+    )
     try:
         training.train(
             arguments.model, out, profile=config.get_profile(arguments.profile), epochs=arguments.epochs,
             seed=arguments.seed, eval_every=arguments.eval_every, verbose=1 if sys.stdout.isatty() else 2,
+            stabilization=stabilization,
         )
     except TrainingDiverged as error:
         sys.exit(f"error: {error}")
@@ -127,9 +163,10 @@ def _train(arguments: argparse.Namespace) -> None:
 def _sample(arguments: argparse.Namespace) -> None:
     from mnistgan_lib import sampling
 
-    samples, _ = sampling.sample_model(arguments.model, n=arguments.n, seed=arguments.seed)
+    samples, labels = sampling.sample_model(arguments.model, n=arguments.n, seed=arguments.seed, label=arguments.label)
     np.save(arguments.out, samples.astype(np.float32))
-    print(f"saved {len(samples):,} samples of shape {samples.shape[1:]} in [-1, 1] to {arguments.out}")
+    which = "" if labels is None else f" of digit {arguments.label}" if arguments.label is not None else " (every digit equally often, 0 to 9 in turn)"
+    print(f"saved {len(samples):,} samples{which} of shape {samples.shape[1:]} in [-1, 1] to {arguments.out}")
 
 
 def _export(arguments: argparse.Namespace) -> None:
@@ -142,7 +179,7 @@ def _export(arguments: argparse.Namespace) -> None:
     settings = json.loads((run / "run.json").read_text())
     history = read_history(run / "history.csv")
     reports = {report["epoch"]: report for report in read_jsonl(run / "metrics.jsonl")}
-    report = metrics.evaluate(sampling.sample_model(str(run), n=10_000, seed=0)[0])
+    report = metrics.evaluate(*sampling.sample_model(str(run), n=10_000, seed=0))
     card = {
         "name": arguments.name,
         "preset": preset,
@@ -173,18 +210,28 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m mnistgan_lib", description=__doc__)
     commands = top.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train", help="train a GAN preset; an interrupted run resumes from its last epoch")
-    train.add_argument("model", help="a preset: dcgan, dcgan-source, dcgan-paper, dcgan-compact, dcgan-tutorial")
+    train.add_argument("model", help="a preset, e.g. dcgan (python -m mnistgan_lib presets lists them)")
     train.add_argument("--profile", choices=["quick", "standard", "full"], default=None, help="default: $MNISTGAN_PROFILE")
     train.add_argument("--epochs", type=positive_int, default=None, help="default: the profile's")
     train.add_argument("--seed", type=non_negative_int, default=0)
     train.add_argument("--eval-every", type=non_negative_int, default=0, help="measure samples every N epochs (0: never)")
     train.add_argument("--out", type=Path, default=None, help="run folder (default: runs/MODEL)")
+    train.add_argument("--real-labels", type=probability, nargs="+", default=[1.0], metavar="P",
+                       help="one-sided label smoothing: the real target (e.g. 0.9) or a range LOW HIGH (e.g. 0.9 1.0)")
+    train.add_argument("--flip-labels", type=probability, default=0.0, metavar="P",
+                       help="noisy labels: swap each real/fake label with probability P (default 0)")
+    train.add_argument("--instance-noise", type=non_negative_float, default=0.0, metavar="STD",
+                       help="Gaussian noise of this std added to the discriminator's inputs, annealed to 0 (default 0)")
     train.set_defaults(handler=_train)
+
+    presets = commands.add_parser("presets", help="list the models `train` knows")
+    presets.set_defaults(handler=_presets)
 
     sample = commands.add_parser("sample", help="draw digits from a shipped generator or a training run")
     sample.add_argument("--model", required=True, help="a shipped name (e.g. dcgan) or a run folder")
     sample.add_argument("--n", type=positive_int, default=10_000)
     sample.add_argument("--seed", type=non_negative_int, default=0)
+    sample.add_argument("--label", type=digit, default=None, help="a conditional model draws only this digit (0-9)")
     sample.add_argument("--out", type=Path, required=True, help=".npy file for the (N, 28, 28) samples in [-1, 1]")
     sample.set_defaults(handler=_sample)
 

@@ -230,19 +230,28 @@ def make_dataset(images: np.ndarray, labels: np.ndarray | None = None, batch_siz
     return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
 
 
-def make_epoch_batches(images: np.ndarray, batch_size: int, seed: int, first_epoch: int, epochs: int):
-    """Full batches of [-1, 1] images for epochs `first_epoch`..`epochs - 1`, and the steps per epoch.
+def make_epoch_batches(images: np.ndarray, batch_size: int, seed: int, first_epoch: int, epochs: int,
+                       labels: np.ndarray | None = None):
+    """Full batches of [-1, 1] images (with their labels, if given) for epochs `first_epoch`..`epochs - 1`.
 
-    Epoch e's order depends only on (seed, e), so a run resumed at epoch e sees
-    exactly the batches an uninterrupted run would have seen.
+    Returns the dataset and the steps per epoch. Epoch e's order depends only on
+    (seed, e), so a run resumed at epoch e sees exactly the batches an
+    uninterrupted run would have seen.
     """
     from mnistgan_lib.backend import tf
 
     if batch_size <= 0 or batch_size > len(images):
         raise ValueError(f"batch_size must be in 1..{len(images)} (the number of images), got {batch_size}")
+    if labels is not None and np.shape(labels) != (len(images),):
+        raise ValueError(f"labels must hold one class per image, shape ({len(images)},), got shape {np.shape(labels)}")
     steps = len(images) // batch_size
     orders = [np.random.default_rng([seed, epoch]).permutation(len(images))[: steps * batch_size] for epoch in range(first_epoch, epochs)]
     scaled = tf.constant(to_gan_range(images))
     indices = np.concatenate(orders) if orders else np.zeros(0, np.int64)
-    dataset = tf.data.Dataset.from_tensor_slices(indices).batch(batch_size).map(lambda batch: tf.gather(scaled, batch))
+    batches = tf.data.Dataset.from_tensor_slices(indices).batch(batch_size)
+    if labels is None:
+        dataset = batches.map(lambda batch: tf.gather(scaled, batch))
+    else:
+        classes = tf.constant(np.asarray(labels, np.int32))
+        dataset = batches.map(lambda batch: (tf.gather(scaled, batch), tf.gather(classes, batch)))
     return dataset.prefetch(tf.data.AUTOTUNE), steps

@@ -9,20 +9,27 @@ which samples better than the last iterate of a noisy game.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from mnistgan_lib import losses, models
 from mnistgan_lib.backend import keras, tf
+from mnistgan_lib.stabilization import NONE, Stabilization
 
 NOISE_KINDS = ("normal", "uniform")
 
 
 @dataclass(frozen=True)
 class GanPreset:
-    """Everything that defines one DCGAN recipe: networks, noise, batch size and optimizers."""
+    """Everything that defines one GAN recipe: networks, noise, batch size, optimizers and the model class.
+
+    `gan_class` (default `GAN`) and `gan_options` let the AC-GAN and WGAN modules
+    define presets of their own kinds; `conditional` presets' generators take
+    [noise, labels] and train on (images, labels) batches.
+    """
 
     name: str
     summary: str
@@ -33,6 +40,9 @@ class GanPreset:
     batch_size: int
     make_optimizer: Callable[[], keras.optimizers.Optimizer]
     ema_decay: float | None = None
+    gan_class: type | None = None
+    gan_options: dict = field(default_factory=dict)
+    conditional: bool = False
 
 
 def _adam(learning_rate: float, beta_1: float = 0.9) -> Callable[[], keras.optimizers.Optimizer]:
@@ -68,11 +78,24 @@ PRESETS: dict[str, GanPreset] = {
 }
 
 
+# Modules that define presets of other GAN kinds, each in a PRESETS dict of its own.
+OTHER_PRESET_MODULES = ("mnistgan_lib.acgan", "mnistgan_lib.wgan")
+
+
+def all_presets() -> dict[str, GanPreset]:
+    """Every named model the training and sampling commands know: these DCGANs, then AC-GAN and WGAN presets."""
+    merged = dict(PRESETS)
+    for module in OTHER_PRESET_MODULES:
+        merged.update(importlib.import_module(module).PRESETS)
+    return merged
+
+
 def get_preset(name: str) -> GanPreset:
     """The preset called `name`, or a ValueError listing the ones there are."""
-    if name not in PRESETS:
-        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(PRESETS)}")
-    return PRESETS[name]
+    presets = all_presets()
+    if name not in presets:
+        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(presets)}")
+    return presets[name]
 
 
 def sample_noise(shape, kind: str, seed) -> tf.Tensor:
@@ -96,6 +119,7 @@ class GAN(keras.Model):
         generator_loss: str = "nonsaturating",
         ema_decay: float | None = None,
         seed: int = 0,
+        stabilization: Stabilization = NONE,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -109,6 +133,9 @@ class GAN(keras.Model):
         self.latent_dim, self.noise, self.generator_loss_kind = latent_dim, noise, generator_loss
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.ema_decay = ema_decay
+        if not isinstance(stabilization, Stabilization):
+            raise TypeError(f"stabilization must be a Stabilization, got {type(stabilization).__name__}")
+        self.stabilization = stabilization
         self.ema_generator = keras.models.clone_model(generator) if ema_decay else None
         if self.ema_generator is not None:
             self.ema_generator.set_weights(generator.get_weights())
@@ -139,23 +166,30 @@ class GAN(keras.Model):
         return sample_noise((count, self.latent_dim), self.noise, self.seed_generator)
 
     def real_and_fake_targets(self, real_logits, fake_logits):
-        """Discriminator targets: 1 for real and 0 for fake (the stabilization chapter overrides this)."""
-        return 1.0, 0.0
+        """Discriminator targets: 1 for real and 0 for fake, unless label smoothing or flipping is on."""
+        if self.stabilization.real_labels == (1.0, 1.0) and self.stabilization.flip_probability == 0:
+            return 1.0, 0.0
+        return self.stabilization.targets(real_logits, fake_logits, self.seed_generator)
+
+    def discriminator_view(self, images) -> tf.Tensor:
+        """What the discriminator is shown: `images`, plus the annealed instance noise when that is on."""
+        return self.stabilization.perturb(images, self.d_optimizer.iterations, self.seed_generator)
 
     def train_step(self, batch):
         real = batch[0] if isinstance(batch, (tuple, list)) else batch
         count = tf.shape(real)[0]
         fake = self.generator(self.noise_batch(count), training=True)
         with tf.GradientTape() as tape:
-            real_logits = self.discriminator(real, training=True)
-            fake_logits = self.discriminator(fake, training=True)
+            real_logits = self.discriminator(self.discriminator_view(real), training=True)
+            fake_logits = self.discriminator(self.discriminator_view(fake), training=True)
             real_target, fake_target = self.real_and_fake_targets(real_logits, fake_logits)
             d_loss = losses.discriminator_loss(real_logits, fake_logits, real_target, fake_target)
         gradients = tape.gradient(d_loss, self.discriminator.trainable_variables)
         self.d_optimizer.apply(gradients, self.discriminator.trainable_variables)
 
         with tf.GradientTape() as tape:
-            fooled_logits = self.discriminator(self.generator(self.noise_batch(count), training=True), training=True)
+            fooled = self.discriminator_view(self.generator(self.noise_batch(count), training=True))
+            fooled_logits = self.discriminator(fooled, training=True)
             g_loss = losses.generator_loss(fooled_logits, self.generator_loss_kind)
         gradients = tape.gradient(g_loss, self.generator.trainable_variables)
         self.g_optimizer.apply(gradients, self.generator.trainable_variables)
@@ -185,30 +219,43 @@ class GAN(keras.Model):
         """`count` images in [-1, 1] (N x 28 x 28 x 1) from the sampler, for noise drawn with `seed`."""
         return generate_images(self.sampler, self.latent_dim, self.noise, count, seed)
 
+    def samples_to_measure(self, count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray | None]:
+        """Images for the measuring kit and the labels they were asked to show (None: unconditional)."""
+        return self.generate(count, seed), None
+
 
 def generate_images(generator: keras.Model, latent_dim: int, noise: str, count: int, seed: int = 0,
-                    batch_size: int = 1000) -> np.ndarray:
-    """`count` images from `generator` in batches, for noise of `latent_dim` numbers drawn with `seed`."""
+                    batch_size: int = 1000, labels=None) -> np.ndarray:
+    """`count` images from `generator` in batches, for noise of `latent_dim` numbers drawn with `seed`.
+
+    A conditional generator also gets `labels` (one class per image).
+    """
     if count < 1:
         raise ValueError(f"count must be a positive number of images, got {count}")
+    if labels is not None:
+        labels = np.asarray(labels)
+        if labels.shape != (count,):
+            raise ValueError(f"labels must hold one class per image, shape ({count},), got shape {labels.shape}")
     stream = keras.random.SeedGenerator(seed)
-    parts = [
-        generator(sample_noise((min(batch_size, count - start), latent_dim), noise, stream), training=False)
-        for start in range(0, count, batch_size)
-    ]
+    parts = []
+    for start in range(0, count, batch_size):
+        z = sample_noise((min(batch_size, count - start), latent_dim), noise, stream)
+        inputs = z if labels is None else [z, labels[start : start + batch_size].astype("int32")]
+        parts.append(generator(inputs, training=False))
     return np.concatenate([np.asarray(part) for part in parts])
 
 
-def build_gan(preset: GanPreset | str, seed: int = 0, generator_loss: str = "nonsaturating") -> GAN:
-    """A compiled GAN for a preset, seeded so that its initial weights repeat."""
+def build_gan(preset: GanPreset | str, seed: int = 0, generator_loss: str = "nonsaturating",
+              stabilization: Stabilization = NONE) -> GAN:
+    """A compiled GAN (of the preset's class) for a preset, seeded so that its initial weights repeat."""
     from mnistgan_lib.backend import seed_everything
 
     preset = get_preset(preset) if isinstance(preset, str) else preset
     seed_everything(seed)
-    gan = GAN(
+    gan = (preset.gan_class or GAN)(
         preset.build_generator(preset.latent_dim), preset.build_discriminator(),
         latent_dim=preset.latent_dim, noise=preset.noise, generator_loss=generator_loss,
-        ema_decay=preset.ema_decay, seed=seed,
+        ema_decay=preset.ema_decay, seed=seed, stabilization=stabilization, **preset.gan_options,
     )
     gan.compile(d_optimizer=preset.make_optimizer(), g_optimizer=preset.make_optimizer())
     return gan

@@ -46,11 +46,30 @@ def load_generator(model: str) -> tuple[keras.Model, str]:
     return pretrained.load_into(preset.build_generator(preset.latent_dim), model), preset.name
 
 
-def sample_model(model: str, n: int = 10_000, seed: int = 0) -> tuple[np.ndarray, None]:
-    """`n` digits (N, 28, 28) in [-1, 1] from `model`, for noise drawn with `seed`; labels are None (unconditional)."""
+def requested_labels(n: int, label: int | None = None) -> np.ndarray:
+    """Classes to ask a conditional generator for: all `label`, or 0, 1, ..., 9, 0, 1, ... (balanced)."""
+    if label is None:
+        return np.arange(n) % 10
+    if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not 0 <= label <= 9:
+        raise ValueError(f"label must be a digit class from 0 to 9, got {label!r}")
+    return np.full(n, int(label))
+
+
+def sample_model(model: str, n: int = 10_000, seed: int = 0, label: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """`n` digits (N, 28, 28) in [-1, 1] from `model` for noise drawn with `seed`, and the labels asked for.
+
+    A conditional model draws class `label`, or every class equally often when
+    `label` is None; an unconditional one returns None for the labels.
+    """
     generator, name = load_generator(model)
     preset = get_preset(name)
-    return generate_images(generator, preset.latent_dim, preset.noise, n, seed)[..., 0], None
+    if not preset.conditional:
+        if label is not None:
+            raise ValueError(f"model {model!r} is unconditional and cannot draw a chosen digit; "
+                             "leave out the label or use a conditional model such as acgan")
+        return generate_images(generator, preset.latent_dim, preset.noise, n, seed)[..., 0], None
+    labels = requested_labels(n, label)
+    return generate_images(generator, preset.latent_dim, preset.noise, n, seed, labels=labels)[..., 0], labels
 
 
 def load_discriminator(model: str) -> keras.Model:

@@ -1,7 +1,7 @@
 """Training runs: a folder per run that a stopped run resumes from without losing a finished epoch.
 
     runs/dcgan/
-      run.json             the preset, profile, seed and data the run was started with
+      run.json             the preset, profile, seed, data and stabilization the run was started with
       history.csv          one row per finished epoch: losses, accuracies, training seconds
       metrics.jsonl        the measuring kit's report every `eval_every` epochs
       samples/epoch_*.png  the same fixed noise through the generator after each epoch
@@ -11,17 +11,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 from mnistgan_lib import callbacks, config, data
 from mnistgan_lib.gan import GAN, build_gan, get_preset
+from mnistgan_lib.stabilization import NONE, Stabilization
 
 
 def _check_same_run(run_file: Path, settings: dict) -> None:
     """Refuse to resume a folder that holds a different run."""
     previous = json.loads(run_file.read_text())
-    for key in ("model", "seed", "train_images"):
+    for key in ("model", "seed", "train_images", "stabilization"):
         if previous.get(key) != settings[key]:
             raise ValueError(
                 f"{run_file.parent} holds a run with {key}={previous.get(key)!r}, not {settings[key]!r}; "
@@ -38,30 +40,38 @@ def train(
     eval_every: int = 0,
     verbose: int = 0,
     extra_callbacks: list | None = None,
+    stabilization: Stabilization = NONE,
 ) -> GAN:
-    """Train preset `model` into folder `out` for `epochs` (default: the profile's), resuming what is there."""
+    """Train preset `model` into folder `out` for `epochs` (default: the profile's), resuming what is there.
+
+    Instance noise with `anneal_steps=0` is annealed to zero over the whole run.
+    """
     profile = profile or config.get_profile()
     epochs = profile.epochs if epochs is None else epochs
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
     preset = get_preset(model)
+    (x_train, y_train), _ = data.load_mnist()
+    images, labels = data.take_subset(x_train, y_train, profile.train_images, seed=seed)
+    if stabilization.instance_noise > 0 and stabilization.anneal_steps == 0:
+        stabilization = dataclasses.replace(stabilization, anneal_steps=epochs * (len(images) // preset.batch_size))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    settings = {"model": model, "seed": seed, "train_images": profile.train_images, "profile": profile.name}
+    settings = {"model": model, "seed": seed, "train_images": profile.train_images, "profile": profile.name,
+                "stabilization": stabilization.as_dict() if stabilization.active else None}
     run_file = out / "run.json"
     if run_file.exists():
         _check_same_run(run_file, settings)
     else:
         callbacks.write_atomically(run_file, json.dumps(settings, indent=2))
 
-    (x_train, y_train), _ = data.load_mnist()
-    images, _ = data.take_subset(x_train, y_train, profile.train_images, seed=seed)
-    gan = build_gan(preset, seed=seed)
+    gan = build_gan(preset, seed=seed, stabilization=stabilization)
     done, seconds = callbacks.restore_checkpoint(gan, out / "checkpoints")
     _forget_after(out, done)
     if done >= epochs:
         return gan
-    dataset, steps = data.make_epoch_batches(images, preset.batch_size, seed, first_epoch=done, epochs=epochs)
+    dataset, steps = data.make_epoch_batches(images, preset.batch_size, seed, first_epoch=done, epochs=epochs,
+                                             labels=labels if preset.conditional else None)
 
     history = callbacks.HistoryCsv(out / "history.csv", seconds_before=seconds)
     chain = [
