@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -144,6 +145,9 @@ def _train(arguments: argparse.Namespace) -> None:
     from mnistgan_lib.stabilization import Stabilization
 
     out = arguments.out or Path("runs") / arguments.model
+    profile = config.get_profile(arguments.profile)
+    if arguments.train_images is not None:  # a seeded subset, for many short runs (the stabilization chapter's grid)
+        profile = dataclasses.replace(profile, train_images=arguments.train_images)
     stabilization = Stabilization(
         real_labels=arguments.real_labels[0] if len(arguments.real_labels) == 1 else tuple(arguments.real_labels),
         flip_probability=arguments.flip_labels,
@@ -151,7 +155,7 @@ def _train(arguments: argparse.Namespace) -> None:
     )
     try:
         training.train(
-            arguments.model, out, profile=config.get_profile(arguments.profile), epochs=arguments.epochs,
+            arguments.model, out, profile=profile, epochs=arguments.epochs,
             seed=arguments.seed, eval_every=arguments.eval_every, verbose=1 if sys.stdout.isatty() else 2,
             stabilization=stabilization,
         )
@@ -170,7 +174,7 @@ def _sample(arguments: argparse.Namespace) -> None:
 
 
 def _export(arguments: argparse.Namespace) -> None:
-    from mnistgan_lib import metrics, pretrained, sampling
+    from mnistgan_lib import metrics, pretrained, sampling, training
     from mnistgan_lib.callbacks import read_history, read_jsonl
 
     run = Path(arguments.run)
@@ -185,8 +189,7 @@ def _export(arguments: argparse.Namespace) -> None:
         "preset": preset,
         "role": "generator",
         "what": "the generator (its weight average where the preset keeps one) of a training run",
-        "command": f"python -m mnistgan_lib train {preset} --profile {settings['profile']} "
-        f"--epochs {int(history[-1]['epoch'])} --seed {settings['seed']} --eval-every 1 --out {run}",
+        "command": training.train_command(settings, int(history[-1]["epoch"]), run),
         "export": f"python -m mnistgan_lib export {run} --name {arguments.name}",
         "training_seconds": history[-1]["seconds"],
         "evaluate": f"python -m mnistgan_lib evaluate --model {arguments.name}  (10,000 samples, seed 0)",
@@ -214,6 +217,8 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--profile", choices=["quick", "standard", "full"], default=None, help="default: $MNISTGAN_PROFILE")
     train.add_argument("--epochs", type=positive_int, default=None, help="default: the profile's")
     train.add_argument("--seed", type=non_negative_int, default=0)
+    train.add_argument("--train-images", type=positive_int, default=None, metavar="N",
+                       help="train on a seeded subset of N MNIST training images (default: the profile's)")
     train.add_argument("--eval-every", type=non_negative_int, default=0, help="measure samples every N epochs (0: never)")
     train.add_argument("--out", type=Path, default=None, help="run folder (default: runs/MODEL)")
     train.add_argument("--real-labels", type=probability, nargs="+", default=[1.0], metavar="P",

@@ -204,11 +204,18 @@ def check_image_stack(array: np.ndarray, name: str, nan_fix: str) -> np.ndarray:
 
 def from_gan_range(images: np.ndarray) -> np.ndarray:
     """Map GAN outputs in [-1, 1] back to float32 in [0, 1] (clipping stray values)."""
-    return np.clip((np.asarray(images, dtype=np.float32) + 1.0) / 2.0, 0.0, 1.0)
+    array = np.asarray(images)
+    if not np.issubdtype(array.dtype, np.number) or array.dtype == bool:
+        raise TypeError(f"images have dtype {array.dtype}; from_gan_range expects numbers in [-1, 1]")
+    if np.isnan(array).any():
+        raise ValueError("images contain NaN; the generator that made them has diverged (retrain or resume from a checkpoint)")
+    return np.clip((array.astype(np.float32) + 1.0) / 2.0, 0.0, 1.0)
 
 
 def take_subset(images: np.ndarray, labels: np.ndarray, count: int | None, seed: int = 0) -> Split:
     """A seeded random subset of `count` examples (all of them when `count` is None)."""
+    if len(images) != len(labels):
+        raise ValueError(f"images ({len(images)}) and labels ({len(labels)}) must have the same length")
     if count is None or count >= len(images):
         return images, labels
     if count <= 0:

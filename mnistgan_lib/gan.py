@@ -71,6 +71,11 @@ PRESETS: dict[str, GanPreset] = {
             lambda: keras.optimizers.RMSprop(1e-3),
         ),
         GanPreset(
+            "dcgan-fragile", "the default networks made unstable on purpose: Adam(2e-3, beta_1 0.9), no averaging",
+            # The stabilization chapter's baseline: this discriminator wins within an epoch and the generator collapses.
+            models.build_generator, models.build_discriminator, 64, "normal", 64, _adam(2e-3, 0.9),
+        ),
+        GanPreset(
             "dcgan-tutorial", "the TensorFlow DCGAN tutorial: the benchmark's baseline, Adam(1e-4), batch 256",
             models.build_tutorial_generator, models.build_compact_discriminator, 100, "normal", 256, _adam(1e-4),
         ),
@@ -240,7 +245,7 @@ def generate_images(generator: keras.Model, latent_dim: int, noise: str, count: 
     parts = []
     for start in range(0, count, batch_size):
         z = sample_noise((min(batch_size, count - start), latent_dim), noise, stream)
-        inputs = z if labels is None else [z, labels[start : start + batch_size].astype("int32")]
+        inputs = z if labels is None else [z, tf.constant(labels[start : start + batch_size], tf.int32)]
         parts.append(generator(inputs, training=False))
     return np.concatenate([np.asarray(part) for part in parts])
 

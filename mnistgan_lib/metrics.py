@@ -48,13 +48,36 @@ def _require_enough(count: int, name: str = "samples") -> None:
         )
 
 
+def _finite_array(value, name: str, ndim: int, what: str) -> np.ndarray:
+    """`value` as a float array of `ndim` dimensions with only finite entries, or a ValueError naming `name`."""
+    array = np.asarray(value)
+    if not np.issubdtype(array.dtype, np.number) or array.dtype == bool:
+        raise TypeError(f"{name} must hold numbers ({what}), got dtype {array.dtype}")
+    if array.ndim != ndim or array.size == 0:
+        raise ValueError(f"{name} must be a non-empty {ndim}-D array ({what}), got shape {array.shape}")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} contains NaN or infinite values; {what} must be finite")
+    return array.astype(np.float64)
+
+
 def gaussian_statistics(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and covariance of feature rows."""
+    features = _finite_array(features, "features", 2, "one row of features per image")
+    if len(features) < 2:
+        raise ValueError(f"features has {len(features)} row; a covariance needs at least 2 (use {MIN_SAMPLES}+ images)")
     return features.mean(axis=0), np.cov(features, rowvar=False)
 
 
 def frechet_distance(mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma2: np.ndarray) -> float:
     """||mu1 - mu2||^2 + Tr(S1 + S2 - 2 (S1 S2)^(1/2)), via symmetric eigendecompositions."""
+    mu1, mu2 = _finite_array(mu1, "mu1", 1, "a mean vector"), _finite_array(mu2, "mu2", 1, "a mean vector")
+    sigma1 = _finite_array(sigma1, "sigma1", 2, "a covariance matrix")
+    sigma2 = _finite_array(sigma2, "sigma2", 2, "a covariance matrix")
+    size = len(mu1)
+    for name, shape in [("mu2", mu2.shape), ("sigma1", sigma1.shape), ("sigma2", sigma2.shape)]:
+        expected = (size,) if name == "mu2" else (size, size)
+        if shape != expected:
+            raise ValueError(f"{name} has shape {shape}, but mu1 has {size} features, so it must be {expected}")
     # Tr((S1 S2)^(1/2)) = Tr((A S2 A)^(1/2)) with A = S1^(1/2): A S2 A is symmetric, so eigh is stable.
     values, vectors = np.linalg.eigh(sigma1)
     root1 = (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
@@ -67,6 +90,9 @@ def classifier_score(probabilities: np.ndarray, splits: int = 10) -> tuple[float
     """exp(E KL(p(y|x) || p(y))), mean and standard deviation over `splits` equal parts."""
     if not 1 <= splits <= 10:
         raise ValueError(f"splits must be between 1 and 10, got {splits}")
+    probabilities = check_probabilities(probabilities)
+    if len(probabilities) < splits:
+        raise ValueError(f"probabilities has {len(probabilities)} rows, fewer than splits={splits}; give more images")
     scores = []
     for part in np.array_split(probabilities, splits):
         marginal = part.mean(axis=0, keepdims=True)
@@ -77,18 +103,25 @@ def classifier_score(probabilities: np.ndarray, splits: int = 10) -> tuple[float
 
 def class_fractions(probabilities: np.ndarray) -> np.ndarray:
     """Fraction of images the judge assigns to each class."""
-    predicted = probabilities.argmax(axis=1)
+    predicted = check_probabilities(probabilities).argmax(axis=1)
     return np.bincount(predicted, minlength=NUM_CLASSES) / len(predicted)
 
 
 def kl_to_uniform(fractions: np.ndarray) -> float:
     """KL(fractions || uniform) in nats: 0 for even classes, log 10 for a single class."""
+    fractions = _finite_array(fractions, "fractions", 1, "one fraction per class")
+    if fractions.min() < 0 or abs(fractions.sum() - 1.0) > 1e-6:
+        raise ValueError(f"fractions must be non-negative and sum to 1 (a class histogram), got sum {fractions.sum():.6g}, min {fractions.min():.3g}")
     present = fractions[fractions > 0]
     return float(np.sum(present * np.log(present * len(fractions))))
 
 
 def nearest_neighbour_distances(images: np.ndarray, references: np.ndarray, batch_size: int = 500) -> np.ndarray:
-    """Euclidean distance (pixels in [0, 1]) from each image to its nearest reference image."""
+    """Euclidean distance (pixels in [0, 1]) from each image to its nearest reference image; both in [-1, 1]."""
+    images = data.check_image_stack(np.asarray(images), "images", "check the generator that made them")
+    references = data.check_image_stack(np.asarray(references), "references", "check where they were loaded from")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be a positive number of images, got {batch_size}")
     flat_refs = ((references.reshape(len(references), -1) + 1.0) / 2.0).astype(np.float32)
     ref_norms = (flat_refs**2).sum(axis=1)
     nearest = []
@@ -106,6 +139,10 @@ def psnr(clean: np.ndarray, restored: np.ndarray, data_range: float = 1.0) -> fl
     clean, restored = np.asarray(clean, np.float64), np.asarray(restored, np.float64)
     if clean.shape != restored.shape:
         raise ValueError(f"clean {clean.shape} and restored {restored.shape} must have the same shape")
+    if clean.size == 0 or not (np.isfinite(clean).all() and np.isfinite(restored).all()):
+        raise ValueError("clean and restored must be non-empty and hold only finite pixel values")
+    if not data_range > 0:
+        raise ValueError(f"data_range must be the positive span of pixel values (1.0 for [0, 1], 255 for bytes), got {data_range}")
     mse = np.mean((clean - restored) ** 2)
     return float("inf") if mse == 0 else float(10 * np.log10(data_range**2 / mse))
 
@@ -205,8 +242,20 @@ def check_labels(labels: np.ndarray, count: int) -> np.ndarray:
     return labels
 
 
+def check_probabilities(probabilities: np.ndarray) -> np.ndarray:
+    """`probabilities` as an (N, 10) array of rows that are distributions, or an error saying what is wrong."""
+    array = np.asarray(probabilities)
+    if array.ndim != 2 or array.shape[1] != NUM_CLASSES or len(array) == 0:
+        raise ValueError(f"probabilities must have shape (N, {NUM_CLASSES}) with N >= 1 (the judge's softmax), got {array.shape}")
+    array = _finite_array(array, "probabilities", 2, "class probabilities")
+    if array.min() < 0 or np.abs(array.sum(axis=1) - 1.0).max() > 1e-3:
+        raise ValueError("probabilities must be non-negative rows that sum to 1; apply a softmax to logits first")
+    return array
+
+
 def conditional_accuracy(probabilities: np.ndarray, labels: np.ndarray) -> float:
     """Fraction of samples the judge assigns to the label the generator was asked for."""
+    probabilities = check_probabilities(probabilities)
     return float(np.mean(probabilities.argmax(axis=1) == check_labels(labels, len(probabilities))))
 
 

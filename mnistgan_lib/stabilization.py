@@ -41,6 +41,11 @@ class Stabilization:
         if self.anneal_steps < 0:
             raise ValueError(f"anneal_steps must be 0 (anneal over the whole run) or a positive step count, got {self.anneal_steps}")
 
+    @classmethod
+    def from_dict(cls, settings: dict | None) -> "Stabilization":
+        """The settings a run folder recorded (`as_dict`, or None for none) as a Stabilization."""
+        return cls(**{**settings, "real_labels": tuple(settings["real_labels"])}) if settings else NONE
+
     @property
     def active(self) -> bool:
         """Whether any technique is switched on."""
@@ -104,3 +109,20 @@ def _pair(value) -> tuple[float, float]:
 
 
 NONE = Stabilization()
+
+
+OVERPOWERED_ACCURACY = 0.95  # D right on >= 95% of real AND fake images for a whole epoch: G learns little
+COLLAPSED_CLASS_FRACTION = 0.02  # a digit class on < 2% of samples (10% expected): modes are being dropped
+
+
+def warning_signs(history_row: dict, report: dict | None = None) -> list[str]:
+    """The failure modes one epoch's logged numbers show: discriminator overpowering and mode collapse."""
+    signs = []
+    if min(history_row["d_acc_real"], history_row["d_acc_fake"]) >= OVERPOWERED_ACCURACY:
+        signs.append(f"discriminator overpowering (accuracy real {history_row['d_acc_real']:.1%}, "
+                     f"fake {history_row['d_acc_fake']:.1%}, generator loss {history_row['g_loss']:.1f})")
+    if report is not None and report["coverage_min_fraction"] < COLLAPSED_CLASS_FRACTION:
+        missing = [digit for digit, share in enumerate(report["class_fractions"]) if share < COLLAPSED_CLASS_FRACTION]
+        signs.append(f"mode collapse (digits {', '.join(map(str, missing))} each on < "
+                     f"{COLLAPSED_CLASS_FRACTION:.0%} of samples)")
+    return signs

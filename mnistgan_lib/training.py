@@ -95,3 +95,46 @@ def _forget_after(out: Path, epochs_done: int) -> None:
     if any(report["epoch"] > epochs_done for report in reports):
         kept = [report for report in reports if report["epoch"] <= epochs_done]
         callbacks.write_atomically(out / "metrics.jsonl", "".join(json.dumps(report) + "\n" for report in kept))
+
+
+RESULTS = Path(__file__).parent / "results"  # small records of experiment grids the chapters plot
+
+
+def recorded_runs(experiment: str) -> dict[str, dict]:
+    """Every run folder shipped under `results/<experiment>/`, read with `read_run`, by folder name."""
+    folder = RESULTS / experiment
+    if not folder.is_dir():
+        known = sorted(path.name for path in RESULTS.iterdir()) if RESULTS.is_dir() else []
+        raise ValueError(f"no recorded experiment {experiment!r}; known: {', '.join(known) or 'none'}")
+    return {run.name: read_run(run) for run in sorted(folder.iterdir()) if run.is_dir()}
+
+
+def read_run(folder: str | Path) -> dict:
+    """A run folder's records: its settings (run.json), history rows and measuring-kit reports, by epoch."""
+    folder = Path(folder)
+    if not (folder / "run.json").is_file():
+        raise ValueError(f"{folder} is not a training run folder (it has no run.json); give the --out folder of a run")
+    return {
+        "settings": json.loads((folder / "run.json").read_text()),
+        "history": callbacks.read_history(folder / "history.csv"),
+        "reports": callbacks.read_jsonl(folder / "metrics.jsonl"),
+    }
+
+
+def train_command(settings: dict, epochs: int, out: str | Path) -> str:
+    """The `python -m mnistgan_lib train ...` command line that makes the run `settings` (a run.json) describes."""
+    parts = ["python -m mnistgan_lib train", settings["model"], "--profile", settings["profile"]]
+    default_images = config.get_profile(settings["profile"]).train_images
+    if settings["train_images"] != default_images:
+        parts += ["--train-images", str(settings["train_images"])]
+    parts += ["--epochs", str(epochs), "--seed", str(settings["seed"]), "--eval-every", "1"]
+    stabilization = settings.get("stabilization")
+    if stabilization:
+        low, high = stabilization["real_labels"]
+        if (low, high) != (1.0, 1.0):
+            parts += ["--real-labels", f"{low:g}"] + ([f"{high:g}"] if high != low else [])
+        if stabilization["flip_probability"]:
+            parts += ["--flip-labels", f"{stabilization['flip_probability']:g}"]
+        if stabilization["instance_noise"]:
+            parts += ["--instance-noise", f"{stabilization['instance_noise']:g}"]
+    return " ".join(parts + ["--out", str(out)])

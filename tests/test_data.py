@@ -287,3 +287,17 @@ def test_make_dataset_yields_full_scaled_batches(tiny_mnist):
     assert float(images.numpy().min()) >= -1.0 and float(images.numpy().max()) <= 1.0
     with pytest.raises(ValueError, match=r"batch_size must be in 1\.\.40"):
         data.make_dataset(x_train, batch_size=41)
+
+
+def test_from_gan_range_refuses_nan_and_non_numbers():
+    assert data.from_gan_range(np.array([-1.0, 0.0, 1.0, 3.0])).tolist() == [0.0, 0.5, 1.0, 1.0]
+    with pytest.raises(ValueError, match="images contain NaN; the generator that made them has diverged"):
+        data.from_gan_range(np.array([0.0, np.nan]))
+    with pytest.raises(TypeError, match="from_gan_range expects numbers in"):
+        data.from_gan_range(np.array(["a"]))
+
+
+def test_take_subset_refuses_unpaired_images_and_labels(tiny_mnist):
+    (images, labels), _ = tiny_mnist
+    with pytest.raises(ValueError, match=r"images \(\d+\) and labels \(3\) must have the same length"):
+        data.take_subset(images, labels[:3], 2)

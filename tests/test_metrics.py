@@ -116,3 +116,59 @@ def test_conditional_accuracy_and_its_checks():
         metrics.conditional_accuracy(probabilities, np.array([1.0, 2, 3, 4]))
     with pytest.raises(ValueError, match=r"labels must lie in 0\.\.9"):
         metrics.conditional_accuracy(probabilities, np.array([1, 2, 3, 10]))
+
+
+EYE = np.eye(3)
+ZERO = np.zeros(3)
+
+
+@pytest.mark.parametrize("arguments, error, message", [
+    ((ZERO, EYE, np.zeros(4), EYE), ValueError, r"mu2 has shape \(4,\), but mu1 has 3 features, so it must be \(3,\)"),
+    ((ZERO, np.eye(2), ZERO, EYE), ValueError, r"sigma1 has shape \(2, 2\), but mu1 has 3 features"),
+    ((ZERO, EYE, ZERO, np.ones(3)), ValueError, r"sigma2 must be a non-empty 2-D array \(a covariance matrix\)"),
+    ((np.array([0, np.nan, 0]), EYE, ZERO, EYE), ValueError, "mu1 contains NaN or infinite values"),
+    ((np.array(["a", "b", "c"]), EYE, ZERO, EYE), TypeError, "mu1 must hold numbers"),
+])
+def test_frechet_distance_refuses_mismatched_or_broken_statistics(arguments, error, message):
+    with pytest.raises(error, match=message):
+        metrics.frechet_distance(*arguments)
+
+
+def test_gaussian_statistics_needs_two_finite_rows():
+    with pytest.raises(ValueError, match="features has 1 row; a covariance needs at least 2"):
+        metrics.gaussian_statistics(np.ones((1, 4)))
+    with pytest.raises(ValueError, match=r"features must be a non-empty 2-D array.*got shape \(4,\)"):
+        metrics.gaussian_statistics(np.ones(4))
+
+
+@pytest.mark.parametrize("probabilities, message", [
+    (np.full((5, 9), 1 / 9), r"probabilities must have shape \(N, 10\).*got \(5, 9\)"),
+    (np.zeros((0, 10)), r"probabilities must have shape \(N, 10\) with N >= 1"),
+    (np.full((5, 10), 0.5), "rows that sum to 1; apply a softmax"),
+    (np.full((5, 10), np.nan), "probabilities contains NaN"),
+])
+def test_probability_based_metrics_refuse_what_is_not_a_softmax(probabilities, message):
+    for metric in (metrics.classifier_score, metrics.class_fractions):
+        with pytest.raises(ValueError, match=message):
+            metric(probabilities)
+
+
+def test_classifier_score_needs_a_row_per_split_and_kl_needs_a_histogram():
+    with pytest.raises(ValueError, match="probabilities has 3 rows, fewer than splits=10"):
+        metrics.classifier_score(np.full((3, 10), 0.1))
+    with pytest.raises(ValueError, match="fractions must be non-negative and sum to 1"):
+        metrics.kl_to_uniform(np.full(10, 0.5))
+
+
+def test_nearest_neighbour_distances_and_psnr_check_their_inputs():
+    images = np.zeros((2, 28, 28))
+    with pytest.raises(ValueError, match=r"references have shape \(28, 28\).*pass images\[None\]"):
+        metrics.nearest_neighbour_distances(images, np.zeros((28, 28)))
+    with pytest.raises(ValueError, match="images contain NaN or infinite pixels in 1 image"):
+        metrics.nearest_neighbour_distances(np.stack([images[0], images[0] * np.nan]), images)
+    with pytest.raises(ValueError, match="batch_size must be a positive number of images, got 0"):
+        metrics.nearest_neighbour_distances(images, images, batch_size=0)
+    with pytest.raises(ValueError, match="data_range must be the positive span"):
+        metrics.psnr(images, images, data_range=0)
+    with pytest.raises(ValueError, match="only finite pixel values"):
+        metrics.psnr(images, images * np.nan)

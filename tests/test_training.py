@@ -87,6 +87,45 @@ def test_sampling_a_run_folder(tiny_data, tmp_path):
     assert samples.shape == (7, 28, 28) and labels is None and samples.min() >= -1
     with pytest.raises(ValueError, match=r"unknown model 'nothing-here': give a shipped generator"):
         sampling.load_generator("nothing-here")
+    with pytest.raises(ValueError, match="is unconditional and cannot draw a chosen digit"):
+        sampling.sample_model(str(tmp_path / "run"), n=7, label=3)
+
+
+@pytest.mark.parametrize("label", [10, -1, 2.5, True])
+def test_requested_labels_are_balanced_or_one_digit(label):
+    assert sampling.requested_labels(12).tolist() == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]
+    assert sampling.requested_labels(3, 7).tolist() == [7, 7, 7]
+    with pytest.raises(ValueError, match="label must be a digit class from 0 to 9"):
+        sampling.requested_labels(3, label)
+
+
+def test_a_run_folder_reads_back_and_its_command_rebuilds_it(tiny_data, tmp_path):
+    from mnistgan_lib.stabilization import Stabilization
+
+    smooth = Stabilization(real_labels=(0.8, 1.0), flip_probability=0.1)
+    training.train("dcgan", tmp_path / "run", profile=TINY, epochs=1, eval_every=1, stabilization=smooth)
+    run = training.read_run(tmp_path / "run")
+    assert [row["epoch"] for row in run["history"]] == [1] and run["reports"][0]["epoch"] == 1
+    assert Stabilization.from_dict(run["settings"]["stabilization"]) == smooth
+    assert training.train_command(run["settings"], 1, "runs/x") == (
+        "python -m mnistgan_lib train dcgan --profile tiny --epochs 1 --seed 0 --eval-every 1 "
+        "--real-labels 0.8 1 --flip-labels 0.1 --out runs/x"
+    )
+    with pytest.raises(ValueError, match="is not a training run folder \\(it has no run.json\\)"):
+        training.read_run(tmp_path)
+    with pytest.raises(ValueError, match="no recorded experiment 'nope'"):
+        training.recorded_runs("nope")
+
+
+def test_history_has_a_column_per_logged_metric_and_generated_labels_are_checked(tmp_path):
+    from mnistgan_lib.backend import keras
+
+    rows = [{"epoch": 1, "seconds": 2.0, "critic_loss": -0.5, "wasserstein": 1.25}]
+    callbacks.write_history(tmp_path / "history.csv", rows)
+    assert callbacks.read_history(tmp_path / "history.csv") == rows
+    generator = keras.Sequential([keras.Input((4,)), keras.layers.Dense(784), keras.layers.Reshape((28, 28, 1))])
+    with pytest.raises(ValueError, match=r"labels must hold one class per image, shape \(3,\), got shape \(2,\)"):
+        gan.generate_images(generator, 4, "normal", 3, labels=[1, 2])
 
 
 def test_export_ships_generator_and_discriminator_with_cards(tiny_data, tmp_path, monkeypatch):
