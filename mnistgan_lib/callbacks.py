@@ -36,6 +36,9 @@ def write_atomically(path: Path, text: str) -> None:
 
 def grid_image(images: np.ndarray, columns: int = 10) -> Image.Image:
     """Images in [-1, 1] (N x 28 x 28 x 1) tiled into one greyscale picture, white digits on black."""
+    if columns < 1:
+        raise ValueError(f"columns must be a positive number of images per row, got {columns}")
+    images = data.check_image_stack(np.asarray(images), "images", "the generator has diverged")[..., None]
     pixels = (data.from_gan_range(images)[..., 0] * 255).round().astype(np.uint8)
     rows = math.ceil(len(pixels) / columns)
     canvas = np.zeros((rows * 28, columns * 28), np.uint8)

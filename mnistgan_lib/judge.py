@@ -61,6 +61,12 @@ def load_judge() -> keras.Model:
 
 def judge_outputs(images: np.ndarray, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:
     """Class probabilities (N, 10) and penultimate features (N, 128) for images in [-1, 1]."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be a positive number of images, got {batch_size}")
+    images = data.check_image_stack(np.asarray(images), "images", "check the model that made them")[..., None]
+    if images.min() < -1.001 or images.max() > 1.001:
+        raise ValueError(f"images span [{images.min():.3g}, {images.max():.3g}]; the judge expects [-1, 1] "
+                         "(use metrics.to_model_range for [0, 1] or 0..255 images)")
     judge = load_judge()
     probabilities, features = [], []
     for start in range(0, len(images), batch_size):

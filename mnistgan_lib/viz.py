@@ -28,6 +28,10 @@ def show_digits(
 ) -> Figure:
     """Draw images (uint8 0..255, or floats in [-1, 1]) in a grid, each with an optional caption."""
     pictures = _as_unit_range(images)
+    if len(pictures) == 0 or np.isnan(pictures).any():
+        raise ValueError(f"images must be a non-empty stack without NaN, got shape {np.shape(images)}")
+    if ncols < 1 or not scale > 0:
+        raise ValueError(f"ncols must be >= 1 and scale > 0, got ncols={ncols}, scale={scale}")
     if captions is not None and len(captions) != len(pictures):
         raise ValueError(f"{len(captions)} captions for {len(pictures)} images; give one per image")
     nrows = int(np.ceil(len(pictures) / ncols))

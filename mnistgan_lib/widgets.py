@@ -21,6 +21,8 @@ def latent_explorer(generator, latent_dim: int, coordinates: int = 4, seeds: int
     """A noise picker and sliders that move the first `coordinates` latent numbers, with the generated digit."""
     if not 1 <= coordinates <= latent_dim:
         raise ValueError(f"coordinates must be between 1 and latent_dim={latent_dim}, got {coordinates}")
+    if seeds < 0:
+        raise ValueError(f"seeds must be the largest noise seed offered (0 or more), got {seeds}")
     seed = ipywidgets.IntSlider(0, 0, seeds, description="noise")
     sliders = [ipywidgets.FloatSlider(0.0, min=-3, max=3, step=0.25, description=f"z[{i}]") for i in range(coordinates)]
     picture = ipywidgets.Image(format="png", width=168, height=168)

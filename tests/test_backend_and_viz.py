@@ -49,3 +49,16 @@ def test_show_digits_checks_captions_and_shape():
         viz.show_digits(np.zeros((3, 28, 28), np.uint8), captions=[1, 2])
     with pytest.raises(ValueError, match=r"shape \(784,\)"):
         viz.show_digits(np.zeros(784, np.uint8))
+
+
+def test_show_digits_and_the_sample_grid_refuse_what_they_cannot_draw():
+    from mnistgan_lib import callbacks, viz
+
+    with pytest.raises(ValueError, match="ncols must be >= 1 and scale > 0"):
+        viz.show_digits(np.zeros((2, 28, 28)), ncols=0)
+    with pytest.raises(ValueError, match="images must be a non-empty stack without NaN"):
+        viz.show_digits(np.full((2, 28, 28), np.nan))
+    with pytest.raises(ValueError, match="columns must be a positive number of images per row"):
+        callbacks.grid_image(np.zeros((2, 28, 28, 1)), columns=0)
+    with pytest.raises(ValueError, match="images contain NaN or infinite pixels in 2 image"):
+        callbacks.grid_image(np.full((2, 28, 28, 1), np.nan))

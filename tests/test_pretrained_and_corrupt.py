@@ -112,3 +112,30 @@ def test_blur_and_median_filter():
         corrupt.gaussian_blur(image, -1)
     with pytest.raises(ValueError, match="median filter size must be a positive integer"):
         corrupt.median_filter(image, 2.5)
+
+
+@pytest.mark.parametrize("images, error, message", [
+    (np.full((2, 28, 28), 255.0), ValueError, r"images span \[255, 255\]; expected \[0, 1\] \(divide uint8 pixels by 255"),
+    (np.zeros((28, 28)), ValueError, r"pass images\[None\]"),
+    (np.full((1, 28, 28), np.nan), ValueError, "images contain NaN or infinite pixels in 1 image"),
+    (np.zeros((0, 28, 28)), ValueError, "images are empty"),
+    (np.array([["x"]]), TypeError, "images have dtype <U1; give floats in"),
+])
+def test_every_corruption_checks_its_images(images, error, message):
+    for corruption in (lambda x: corrupt.add_gaussian_noise(x, 0.1), lambda x: corrupt.gaussian_blur(x, 1.0),
+                       lambda x: corrupt.median_filter(x, 3)):
+        with pytest.raises(error, match=message):
+            corruption(images)
+
+
+def test_the_judge_refuses_images_outside_its_range_and_bad_batches():
+    from mnistgan_lib import judge
+
+    with pytest.raises(ValueError, match=r"images span \[0, 255\]; the judge expects \[-1, 1\]"):
+        judge.judge_outputs(np.concatenate([np.zeros((1, 28, 28)), np.full((1, 28, 28), 255.0)]))
+    with pytest.raises(ValueError, match="batch_size must be a positive number of images, got 0"):
+        judge.judge_outputs(np.zeros((1, 28, 28)), batch_size=0)
+    with pytest.raises(ValueError, match=r"images have shape \(3, 32, 32\)"):
+        judge.judge_outputs(np.zeros((3, 32, 32)))
+    probabilities, features = judge.judge_outputs(np.zeros((2, 28, 28)))  # (N, 28, 28) is accepted too
+    assert probabilities.shape == (2, 10) and features.shape == (2, 128)
