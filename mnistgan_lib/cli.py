@@ -22,20 +22,29 @@ def _train_judge(arguments: argparse.Namespace) -> None:
     print(f"saved {path} and its card")
 
 
-def positive_int(text: str) -> int:
-    """An argparse type: an integer of at least 1."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
-    return value
+def number_type(convert: type, accept, requirement: str, name: str):
+    """An argparse type that converts with `convert` and accepts values passing `accept`, else says `requirement`."""
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {requirement}, got {text!r}") from None
+        if not accept(value):
+            raise argparse.ArgumentTypeError(f"must be {requirement}, got {text}")
+        return value
+
+    parse.__name__ = name
+    return parse
 
 
-def non_negative_int(text: str) -> int:
-    """An argparse type: an integer of at least 0."""
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
+positive_int = number_type(int, lambda value: value >= 1, "a positive integer", "positive_int")
+non_negative_int = number_type(int, lambda value: value >= 0, "0 or more", "non_negative_int")
+variance = number_type(float, lambda value: np.isfinite(value) and value >= 0,
+                       "a finite number >= 0 (a variance, sigma squared)", "variance")
+standard_deviation = number_type(float, lambda value: np.isfinite(value) and value >= 0,
+                                 "a finite number >= 0 (a standard deviation)", "standard_deviation")
+probability = number_type(float, lambda value: 0.0 <= value <= 1.0, "a probability in [0, 1]", "probability")
+digit = number_type(int, lambda value: 0 <= value <= 9, "a digit from 0 to 9", "digit")
 
 
 def load_array(path: Path, what: str) -> np.ndarray:
@@ -46,39 +55,6 @@ def load_array(path: Path, what: str) -> np.ndarray:
         return np.load(path, allow_pickle=False)
     except Exception as error:  # not .npy, truncated, or pickled objects: the same advice applies
         sys.exit(f"error: {path} cannot be read as a .npy array ({error}); save it with numpy.save")
-
-
-def non_negative_float(text: str) -> float:
-    """An argparse type: a finite number of at least 0 (a noise variance)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
-    if not np.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"must be a finite number >= 0 (a variance, sigma squared), got {text}")
-    return value
-
-
-def probability(text: str) -> float:
-    """An argparse type: a number in [0, 1]."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number in [0, 1], got {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be a probability in [0, 1], got {text}")
-    return value
-
-
-def digit(text: str) -> int:
-    """An argparse type: a digit class 0-9."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a digit from 0 to 9, got {text!r}") from None
-    if not 0 <= value <= 9:
-        raise argparse.ArgumentTypeError(f"must be a digit from 0 to 9, got {value}")
-    return value
 
 
 def _presets(arguments: argparse.Namespace) -> None:
@@ -225,7 +201,7 @@ def parser() -> argparse.ArgumentParser:
                        help="one-sided label smoothing: the real target (e.g. 0.9) or a range LOW HIGH (e.g. 0.9 1.0)")
     train.add_argument("--flip-labels", type=probability, default=0.0, metavar="P",
                        help="noisy labels: swap each real/fake label with probability P (default 0)")
-    train.add_argument("--instance-noise", type=non_negative_float, default=0.0, metavar="STD",
+    train.add_argument("--instance-noise", type=standard_deviation, default=0.0, metavar="STD",
                        help="Gaussian noise of this std added to the discriminator's inputs, annealed to 0 (default 0)")
     train.set_defaults(handler=_train)
 
@@ -253,7 +229,7 @@ def parser() -> argparse.ArgumentParser:
     train_judge.set_defaults(handler=_train_judge)
 
     train_dae = commands.add_parser("train-dae", help="train the denoising autoencoder and ship its weights")
-    train_dae.add_argument("--variance", type=non_negative_float, default=0.25, help="sigma^2 of the training noise (default 0.25)")
+    train_dae.add_argument("--variance", type=variance, default=0.25, help="sigma^2 of the training noise (default 0.25)")
     train_dae.add_argument("--epochs", type=positive_int, default=8)
     train_dae.add_argument("--seed", type=non_negative_int, default=0)
     train_dae.add_argument("--min-gain", type=float, default=5.0,
@@ -270,7 +246,7 @@ def parser() -> argparse.ArgumentParser:
     psnr_table = commands.add_parser("psnr-table", help="PSNR of a denoiser and the classical filters on MNIST test digits")
     psnr_table.add_argument("--model", default="dae", help="a shipped denoiser (default: dae)")
     psnr_table.add_argument("--images", type=positive_int, default=10_000, help="the first N test digits (default: all 10,000)")
-    psnr_table.add_argument("--variances", type=non_negative_float, nargs="+", default=[0.01, 0.05, 0.1, 0.25, 0.5, 1.0],
+    psnr_table.add_argument("--variances", type=variance, nargs="+", default=[0.01, 0.05, 0.1, 0.25, 0.5, 1.0],
                             help="noise variances sigma^2 (default: 0.01 0.05 0.1 0.25 0.5 1)")
     psnr_table.set_defaults(handler=_psnr_table)
 
