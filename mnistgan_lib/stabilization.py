@@ -122,7 +122,8 @@ def warning_signs(history_row: dict, report: dict | None = None) -> list[str]:
         signs.append(f"discriminator overpowering (accuracy real {history_row['d_acc_real']:.1%}, "
                      f"fake {history_row['d_acc_fake']:.1%}, generator loss {history_row['g_loss']:.1f})")
     if report is not None and report["coverage_min_fraction"] < COLLAPSED_CLASS_FRACTION:
-        missing = [digit for digit, share in enumerate(report["class_fractions"]) if share < COLLAPSED_CLASS_FRACTION]
-        signs.append(f"mode collapse (digits {', '.join(map(str, missing))} each on < "
-                     f"{COLLAPSED_CLASS_FRACTION:.0%} of samples)")
+        fractions = report.get("class_fractions")  # a card's history keeps only the rarest class's share
+        rare = ", ".join(str(digit) for digit, share in enumerate(fractions or []) if share < COLLAPSED_CLASS_FRACTION)
+        which = f"digits {rare} each" if fractions else "the rarest digit class"
+        signs.append(f"mode collapse ({which} on < {COLLAPSED_CLASS_FRACTION:.0%} of samples)")
     return signs
