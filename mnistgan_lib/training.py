@@ -124,8 +124,8 @@ def read_run(folder: str | Path) -> dict:
 def train_command(settings: dict, epochs: int, out: str | Path) -> str:
     """The `python -m mnistgan_lib train ...` command line that makes the run `settings` (a run.json) describes."""
     parts = ["python -m mnistgan_lib train", settings["model"], "--profile", settings["profile"]]
-    default_images = config.get_profile(settings["profile"]).train_images
-    if settings["train_images"] != default_images:
+    known = config.PROFILES.get(settings["profile"])  # a test's own profile is not a command-line choice
+    if settings["train_images"] != (known.train_images if known else None):
         parts += ["--train-images", str(settings["train_images"])]
     parts += ["--epochs", str(epochs), "--seed", str(settings["seed"]), "--eval-every", "1"]
     stabilization = settings.get("stabilization")

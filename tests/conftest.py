@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from mnistgan_lib import config
+
 
 @pytest.fixture
 def tiny_mnist() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
@@ -24,4 +26,19 @@ def tiny_npz(tmp_path, tiny_mnist):
     (x_train, y_train), (x_test, y_test) = tiny_mnist
     path = tmp_path / "mnist.npz"
     np.savez_compressed(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    return path
+
+
+TINY = config.Profile("tiny", None, 2, 500, "test")  # for tiny_data: every image, 2 epochs, 500 samples measured
+
+
+@pytest.fixture
+def tiny_data(monkeypatch, tmp_path):
+    """An MNIST file of 256 random training images (labels 0..9 in turn), named by MNISTGAN_DATA."""
+    rng = np.random.default_rng(0)
+    path = tmp_path / "tiny.npz"
+    images = lambda n: rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8)  # noqa: E731
+    np.savez(path, x_train=images(256), y_train=np.arange(256, dtype=np.uint8) % 10,
+             x_test=images(20), y_test=np.arange(20, dtype=np.uint8) % 10)
+    monkeypatch.setenv(config.DATA_ENV, str(path))
     return path

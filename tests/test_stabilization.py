@@ -12,7 +12,7 @@ from mnistgan_lib import cli, gan, losses, training
 from mnistgan_lib.backend import keras, tf
 from mnistgan_lib.stabilization import NONE, Stabilization, warning_signs
 
-from test_training import TINY, tiny_data  # noqa: F401  (fixture)
+from conftest import TINY
 
 
 @pytest.mark.parametrize("settings, message", [
@@ -82,7 +82,7 @@ def test_the_gan_trains_its_discriminator_against_the_smoothed_targets(monkeypat
         gan.build_gan("dcgan", stabilization={"real_labels": 0.9})
 
 
-def test_a_run_records_its_stabilization_and_refuses_to_resume_with_other_settings(tiny_data, tmp_path):  # noqa: F811
+def test_a_run_records_its_stabilization_and_refuses_to_resume_with_other_settings(tiny_data, tmp_path):
     out = tmp_path / "run"
     training.train("dcgan", out, profile=TINY, epochs=1, stabilization=Stabilization(real_labels=0.9, instance_noise=0.1))
     recorded = json.loads((out / "run.json").read_text())["stabilization"]

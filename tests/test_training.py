@@ -9,21 +9,8 @@ import sys
 import numpy as np
 import pytest
 
+from conftest import TINY
 from mnistgan_lib import callbacks, config, gan, sampling, training
-
-TINY = config.Profile("tiny", None, 2, 500, "test")
-
-
-@pytest.fixture
-def tiny_data(monkeypatch, tmp_path):
-    """An MNIST file of 256 training images, named by MNISTGAN_DATA."""
-    rng = np.random.default_rng(0)
-    path = tmp_path / "tiny.npz"
-    images = lambda n: rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8)  # noqa: E731
-    np.savez(path, x_train=images(256), y_train=np.arange(256, dtype=np.uint8) % 10,
-             x_test=images(20), y_test=np.arange(20, dtype=np.uint8) % 10)
-    monkeypatch.setenv(config.DATA_ENV, str(path))
-    return path
 
 
 def weights_of(model):

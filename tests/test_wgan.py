@@ -5,23 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from conftest import TINY
 from mnistgan_lib import callbacks, config, gan, training, wgan
 from mnistgan_lib.backend import keras, tf
 from mnistgan_lib.stabilization import Stabilization
-
-TINY = config.Profile("tiny", None, 2, 500, "test")
-
-
-@pytest.fixture
-def tiny_data(monkeypatch, tmp_path):
-    """An MNIST file of 256 random training images, named by MNISTGAN_DATA (as in test_training)."""
-    rng = np.random.default_rng(0)
-    path = tmp_path / "tiny.npz"
-    images = lambda n: rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8)  # noqa: E731
-    np.savez(path, x_train=images(256), y_train=np.arange(256, dtype=np.uint8) % 10,
-             x_test=images(20), y_test=np.arange(20, dtype=np.uint8) % 10)
-    monkeypatch.setenv(config.DATA_ENV, str(path))
-    return path
 
 
 def linear_critic(w: np.ndarray, bias: float = 0.3) -> keras.Model:
