@@ -197,3 +197,13 @@ def test_evaluate_model_wgan_gp_reproduces_the_numbers_on_its_card():
     measured = json.loads(result.stdout)
     for key in ("samples", "fd_mnist", "classifier_score", "coverage_min_fraction", "mean_confidence"):
         assert measured[key] == pytest.approx(card["metrics"][key], rel=1e-4), key
+
+
+def test_a_diverging_critic_stops_training_naming_its_loss(tiny_data, tmp_path, monkeypatch):
+    out = tmp_path / "run"
+    training.train("wgan-gp", out, profile=TINY, epochs=1)
+    # An infinite score poisons the critic's loss on the first step of epoch 2 (step 5: 4 steps an epoch).
+    monkeypatch.setattr(wgan, "critic_loss", lambda real, fake: tf.reduce_mean(fake) - tf.reduce_mean(real) + float("inf"))
+    with pytest.raises(callbacks.TrainingDiverged, match=r"critic_loss became inf at step 5 \(epoch 2\)"):
+        training.train("wgan-gp", out, profile=TINY, epochs=2)
+    assert [row["epoch"] for row in callbacks.read_history(out / "history.csv")] == [1]
