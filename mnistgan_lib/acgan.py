@@ -1,3 +1,183 @@
-"""(being written)"""
+"""The auxiliary-classifier GAN (Odena, Olah and Shlens, 2017): ask for a digit, and get it.
 
-PRESETS: dict = {}
+The generator takes noise and a class label (through a learned embedding).
+The discriminator has two heads on one trunk: a *source* logit (real or fake)
+and ten *class* logits. With L_S the log-likelihood of the right source and
+L_C the log-likelihood of the right class, on real and on generated images,
+
+    the discriminator maximises  L_S + L_C
+    the generator maximises      L_C - L_S   (here: the non-saturating form of -L_S)
+
+so both networks agree on one thing, that every image should be recognisably
+its class, and disagree on the other, whether it is real.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mnistgan_lib import data, losses, metrics, models
+from mnistgan_lib.backend import keras, tf
+from mnistgan_lib.gan import GAN, GanPreset, generate_images
+from mnistgan_lib.sampling import requested_labels
+
+layers = keras.layers
+NUM_CLASSES = data.NUM_CLASSES
+LABEL_EMBEDDING = 32  # numbers per class; plenty for 10 classes, small next to the 64-d noise
+
+
+def build_conditional_generator(latent_dim: int = models.DEFAULT_LATENT_DIM) -> keras.Model:
+    """[noise, label] -> digit: the default DCGAN generator fed noise concatenated with a learned label embedding."""
+    if latent_dim < 1:
+        raise ValueError(f"latent_dim must be a positive integer, got {latent_dim}")
+    noise = keras.Input((latent_dim,), name="noise")
+    label = keras.Input((), dtype="int32", name="label")
+    embedded = layers.Embedding(NUM_CLASSES, LABEL_EMBEDDING, name="label_embedding")(label)
+    x = layers.Dense(7 * 7 * 128, use_bias=False)(layers.Concatenate()([noise, embedded]))
+    x = layers.LeakyReLU(0.2)(layers.BatchNormalization()(x))
+    x = layers.Reshape((7, 7, 128))(x)
+    x = layers.Conv2DTranspose(64, 4, strides=2, padding="same", use_bias=False)(x)
+    x = layers.LeakyReLU(0.2)(layers.BatchNormalization()(x))
+    image = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh", name="image")(x)
+    return keras.Model([noise, label], image, name="generator")
+
+
+def build_two_head_discriminator() -> keras.Model:
+    """digit -> (source logit, 10 class logits): the default DCGAN trunk with two heads.
+
+    No dropout (Odena et al. used it): a Dropout layer's random stream is not part of a
+    checkpoint, so a resumed run would no longer end exactly as an uninterrupted one.
+    """
+    image = keras.Input((28, 28, 1), name="image")
+    x = image
+    for filters in (64, 128):
+        x = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 4, strides=2, padding="same")(x))
+    features = layers.Flatten()(x)
+    source = layers.Dense(1, name="source")(features)
+    classes = layers.Dense(NUM_CLASSES, name="class")(features)
+    return keras.Model(image, [source, classes], name="discriminator")
+
+
+def class_loss(labels, class_logits) -> tf.Tensor:
+    """Mean cross-entropy of the class head against `labels`: -L_C on one batch."""
+    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(tf.cast(labels, tf.int32), class_logits))
+
+
+def class_accuracy(labels, class_logits) -> tf.Tensor:
+    """Share of a batch whose class head's top class is the label."""
+    return tf.reduce_mean(tf.cast(tf.argmax(class_logits, axis=-1, output_type=tf.int32) == tf.cast(labels, tf.int32), tf.float32))
+
+
+
+class ACGAN(GAN):
+    """A GAN whose generator is told the class and whose discriminator also names it (two logged heads)."""
+
+    TRACKED = ("d_loss", "g_loss", "d_acc_real", "d_acc_fake", "d_source_loss", "d_class_loss",
+               "g_source_loss", "g_class_loss", "d_class_acc_real", "d_class_acc_fake")
+
+    def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
+                 class_weight: float = 1.0, fake_class_weight: float = 1.0, **kwargs):
+        super().__init__(generator, discriminator, latent_dim, **kwargs)
+        for name, value in (("class_weight", class_weight), ("fake_class_weight", fake_class_weight)):
+            if not (isinstance(value, (int, float)) and value >= 0):
+                raise ValueError(f"{name} must be a number >= 0 (1 is Odena et al.'s plain sum of the terms), got {value!r}")
+        self.class_weight, self.fake_class_weight = float(class_weight), float(fake_class_weight)
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.TRACKED}
+
+    def random_labels(self, count) -> tf.Tensor:
+        """Uniform digit classes for a fake batch, from this GAN's seed stream."""
+        return keras.random.randint((count,), 0, NUM_CLASSES, dtype="int32", seed=self.seed_generator)
+
+    def train_step(self, batch):
+        real, labels = batch
+        count = tf.shape(real)[0]
+        fake_labels = self.random_labels(count)
+        fake = self.generator([self.noise_batch(count), fake_labels], training=True)
+        with tf.GradientTape() as tape:
+            real_logits, real_classes = self.discriminator(self.discriminator_view(real), training=True)
+            fake_logits, fake_classes = self.discriminator(self.discriminator_view(fake), training=True)
+            real_target, fake_target = self.real_and_fake_targets(real_logits, fake_logits)
+            d_source = losses.discriminator_loss(real_logits, fake_logits, real_target, fake_target)  # -L_S
+            # -L_C; fake_class_weight=0 teaches the class head on real digits only (see PRESETS).
+            d_class = class_loss(labels, real_classes) + self.fake_class_weight * class_loss(fake_labels, fake_classes)
+            d_loss = d_source + self.class_weight * d_class
+        gradients = tape.gradient(d_loss, self.discriminator.trainable_variables)
+        self.d_optimizer.apply(gradients, self.discriminator.trainable_variables)
+
+        wanted = self.random_labels(count)
+        with tf.GradientTape() as tape:
+            fooled = self.discriminator_view(self.generator([self.noise_batch(count), wanted], training=True))
+            fooled_logits, fooled_classes = self.discriminator(fooled, training=True)
+            g_source = losses.generator_loss(fooled_logits, self.generator_loss_kind)  # non-saturating stand-in for G minimising its term of L_S
+            g_class = class_loss(wanted, fooled_classes)  # -L_C on the generated half
+            g_loss = g_source + self.class_weight * g_class
+        gradients = tape.gradient(g_loss, self.generator.trainable_variables)
+        self.g_optimizer.apply(gradients, self.generator.trainable_variables)
+        self.update_ema()
+
+        values = {
+            "d_loss": d_loss, "g_loss": g_loss,
+            "d_acc_real": tf.reduce_mean(tf.cast(real_logits > 0, tf.float32)),
+            "d_acc_fake": tf.reduce_mean(tf.cast(fake_logits <= 0, tf.float32)),
+            "d_source_loss": d_source, "d_class_loss": d_class, "g_source_loss": g_source, "g_class_loss": g_class,
+            "d_class_acc_real": class_accuracy(labels, real_classes),
+            "d_class_acc_fake": class_accuracy(fake_labels, fake_classes),
+        }
+        for name, value in values.items():
+            self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    def generate(self, count: int, seed: int = 0, labels=None) -> np.ndarray:
+        """`count` images in [-1, 1] of the digits `labels` (default 0, 1, ..., 9 repeating), for noise drawn with `seed`."""
+        labels = metrics.check_labels(requested_labels(count) if labels is None else labels, count)
+        return generate_images(self.sampler, self.latent_dim, self.noise, count, seed, labels=labels)
+
+    def samples_to_measure(self, count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Balanced samples and the labels they were asked to show, so the kit measures conditional accuracy."""
+        labels = requested_labels(count)
+        return self.generate(count, seed, labels), labels
+
+
+
+def per_class_quality(probabilities: np.ndarray, features: np.ndarray, requested: np.ndarray,
+                      reference_features: np.ndarray, reference_labels: np.ndarray) -> list[dict]:
+    """Per requested class: the judge's agreement, FD-MNIST against real digits of that class, and its share of all samples.
+
+    `probabilities` and `features` are the judge's outputs for the samples; the
+    reference features (usually MNIST's test digits) are split by `reference_labels`.
+    """
+    predicted = np.asarray(probabilities).argmax(axis=1)
+    requested = metrics.check_labels(requested, len(predicted))
+    rows = []
+    for digit in range(NUM_CLASSES):
+        mine, theirs = requested == digit, np.asarray(reference_labels) == digit
+        if mine.sum() < 2 or theirs.sum() < 2:
+            raise ValueError(f"class {digit} needs at least 2 samples and 2 reference digits for a covariance, "
+                             f"got {mine.sum()} and {theirs.sum()}; ask for every class (balanced labels)")
+        rows.append({
+            "digit": digit,
+            "agreement": float(np.mean(predicted[mine] == digit)),
+            "fd_mnist": metrics.frechet_distance(*metrics.gaussian_statistics(features[mine]),
+                                                 *metrics.gaussian_statistics(reference_features[theirs])),
+            "judged_share": float(np.mean(predicted == digit)),
+        })
+    return rows
+
+
+
+def _preset(name: str, summary: str, fake_class_weight: float) -> GanPreset:
+    """An AC-GAN on the default DCGAN's networks and optimizer settings, with the class head on D."""
+    return GanPreset(
+        name, summary, build_conditional_generator, build_two_head_discriminator, models.DEFAULT_LATENT_DIM,
+        "normal", 64, lambda: keras.optimizers.Adam(1e-3, beta_1=0.5), ema_decay=0.999, gan_class=ACGAN,
+        gan_options={"fake_class_weight": fake_class_weight}, conditional=True,
+    )
+
+
+# Odena et al.'s discriminator also learns the class of generated digits. Measured in the AC-GAN chapter:
+# G and D then agree on classes the judge does not read (a private code), so the default teaches
+# D's class head on real digits only, and G is still pushed by the class term on its own digits.
+PRESETS: dict[str, GanPreset] = {
+    "acgan": _preset("acgan", "AC-GAN: label embedding in G, a class head on D taught on real digits", 0.0),
+    "acgan-paper": _preset("acgan-paper", "AC-GAN as in Odena et al.: D's class head also learns generated digits", 1.0),
+}

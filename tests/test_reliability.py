@@ -76,16 +76,13 @@ def test_a_run_killed_mid_epoch_resumes_and_ends_like_an_uninterrupted_one(small
         assert (tmp_path / "killed" / name).read_bytes() == (tmp_path / "straight" / name).read_bytes()
 
 
-def test_two_seeded_runs_give_the_same_losses_and_the_same_sample_grid(small_mnist, tmp_path):
+def test_two_seeded_runs_give_the_same_losses_and_the_same_sample_grid(small_mnist, tmp_path, monkeypatch):
     from mnistgan_lib import config, training
 
     profile = config.Profile("tiny", 512, 1, 500, "test")
-    os.environ[config.DATA_ENV] = str(small_mnist)
-    try:
-        for name in ("first", "second"):
-            training.train("dcgan", tmp_path / name, profile=profile, epochs=1, seed=5)
-    finally:
-        del os.environ[config.DATA_ENV]
+    monkeypatch.setenv(config.DATA_ENV, str(small_mnist))
+    for name in ("first", "second"):
+        training.train("dcgan", tmp_path / name, profile=profile, epochs=1, seed=5)
     first, second = (callbacks.read_history(tmp_path / name / "history.csv")[0] for name in ("first", "second"))
     assert {k: v for k, v in first.items() if k != "seconds"} == {k: v for k, v in second.items() if k != "seconds"}
     grid = "samples/epoch_001.png"
