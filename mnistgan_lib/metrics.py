@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from mnistgan_lib import data
+from mnistgan_lib import config, data
 
 MIN_SAMPLES = 500  # below this, covariances of 128 features are too noisy to compare models
 NN_SUBSET = 1000  # images whose nearest training digit is searched (each search scans all 60,000)
@@ -147,9 +147,14 @@ def psnr(clean: np.ndarray, restored: np.ndarray, data_range: float = 1.0) -> fl
     return float("inf") if mse == 0 else float(10 * np.log10(data_range**2 / mse))
 
 
-@lru_cache(maxsize=1)
 def _reference() -> dict:
-    """Judge statistics of the MNIST test split and training pixels, computed once per process."""
+    """Judge statistics of the MNIST test split and training pixels of the MNIST file in use."""
+    return _reference_for(str(config.data_path()))
+
+
+@lru_cache(maxsize=2)
+def _reference_for(path: str) -> dict:
+    """`_reference` computed once per MNIST file: a process that switches files (tests do) never mixes them."""
     from mnistgan_lib.judge import judge_outputs
 
     (x_train, _), (x_test, _) = data.load_mnist()

@@ -172,3 +172,14 @@ def test_nearest_neighbour_distances_and_psnr_check_their_inputs():
         metrics.psnr(images, images, data_range=0)
     with pytest.raises(ValueError, match="only finite pixel values"):
         metrics.psnr(images, images * np.nan)
+
+
+def test_reference_statistics_follow_the_mnist_file_in_use(tiny_data, monkeypatch, tmp_path):
+    tiny = metrics._reference()
+    assert len(tiny["train"]) == 256
+    other = tmp_path / "other.npz"
+    rng = np.random.default_rng(1)
+    np.savez(other, x_train=rng.integers(0, 256, (300, 28, 28), dtype=np.uint8), y_train=np.arange(300, dtype=np.uint8) % 10,
+             x_test=rng.integers(0, 256, (20, 28, 28), dtype=np.uint8), y_test=np.arange(20, dtype=np.uint8) % 10)
+    monkeypatch.setenv("MNISTGAN_DATA", str(other))
+    assert len(metrics._reference()["train"]) == 300  # not the cached statistics of the first file
