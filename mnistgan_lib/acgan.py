@@ -88,8 +88,8 @@ class ACGAN(GAN):
         """Uniform digit classes for a fake batch, from this GAN's seed stream."""
         return keras.random.randint((count,), 0, NUM_CLASSES, dtype="int32", seed=self.seed_generator)
 
-    def train_step(self, batch):
-        real, labels = batch
+    def discriminator_step(self, real, labels) -> dict:
+        """One update of both discriminator heads on a real batch and a fresh fake one; returns what it logs."""
         count = tf.shape(real)[0]
         fake_labels = self.random_labels(count)
         fake = self.generator([self.noise_batch(count), fake_labels], training=True)
@@ -103,26 +103,32 @@ class ACGAN(GAN):
             d_loss = d_source + self.class_weight * d_class
         gradients = tape.gradient(d_loss, self.discriminator.trainable_variables)
         self.d_optimizer.apply(gradients, self.discriminator.trainable_variables)
+        return {
+            "d_loss": d_loss, "d_source_loss": d_source, "d_class_loss": d_class,
+            "d_acc_real": tf.reduce_mean(tf.cast(real_logits > 0, tf.float32)),
+            "d_acc_fake": tf.reduce_mean(tf.cast(fake_logits <= 0, tf.float32)),
+            "d_class_acc_real": class_accuracy(labels, real_classes),
+            "d_class_acc_fake": class_accuracy(fake_labels, fake_classes),
+        }
 
+    def generator_step(self, count) -> dict:
+        """One generator update on a fresh batch of requested classes; returns what it logs."""
         wanted = self.random_labels(count)
         with tf.GradientTape() as tape:
             fooled = self.discriminator_view(self.generator([self.noise_batch(count), wanted], training=True))
             fooled_logits, fooled_classes = self.discriminator(fooled, training=True)
-            g_source = losses.generator_loss(fooled_logits, self.generator_loss_kind)  # non-saturating stand-in for G minimising its term of L_S
+            # The non-saturating stand-in for G minimising its term of L_S, as in every chapter.
+            g_source = losses.generator_loss(fooled_logits, self.generator_loss_kind)
             g_class = class_loss(wanted, fooled_classes)  # -L_C on the generated half
             g_loss = g_source + self.class_weight * g_class
         gradients = tape.gradient(g_loss, self.generator.trainable_variables)
         self.g_optimizer.apply(gradients, self.generator.trainable_variables)
         self.update_ema()
+        return {"g_loss": g_loss, "g_source_loss": g_source, "g_class_loss": g_class}
 
-        values = {
-            "d_loss": d_loss, "g_loss": g_loss,
-            "d_acc_real": tf.reduce_mean(tf.cast(real_logits > 0, tf.float32)),
-            "d_acc_fake": tf.reduce_mean(tf.cast(fake_logits <= 0, tf.float32)),
-            "d_source_loss": d_source, "d_class_loss": d_class, "g_source_loss": g_source, "g_class_loss": g_class,
-            "d_class_acc_real": class_accuracy(labels, real_classes),
-            "d_class_acc_fake": class_accuracy(fake_labels, fake_classes),
-        }
+    def train_step(self, batch):
+        real, labels = batch
+        values = {**self.discriminator_step(real, labels), **self.generator_step(tf.shape(real)[0])}
         for name, value in values.items():
             self.trackers[name].update_state(value)
         return {name: tracker.result() for name, tracker in self.trackers.items()}
