@@ -103,10 +103,10 @@ class ACGAN(GAN):
             d_loss = d_source + self.class_weight * d_class
         gradients = tape.gradient(d_loss, self.discriminator.trainable_variables)
         self.d_optimizer.apply(gradients, self.discriminator.trainable_variables)
+        d_acc_real, d_acc_fake = losses.real_and_fake_accuracy(real_logits, fake_logits)
         return {
             "d_loss": d_loss, "d_source_loss": d_source, "d_class_loss": d_class,
-            "d_acc_real": tf.reduce_mean(tf.cast(real_logits > 0, tf.float32)),
-            "d_acc_fake": tf.reduce_mean(tf.cast(fake_logits <= 0, tf.float32)),
+            "d_acc_real": d_acc_real, "d_acc_fake": d_acc_fake,
             "d_class_acc_real": class_accuracy(labels, real_classes),
             "d_class_acc_fake": class_accuracy(fake_labels, fake_classes),
         }

@@ -172,8 +172,6 @@ class GAN(keras.Model):
 
     def real_and_fake_targets(self, real_logits, fake_logits):
         """Discriminator targets: 1 for real and 0 for fake, unless label smoothing or flipping is on."""
-        if self.stabilization.real_labels == (1.0, 1.0) and self.stabilization.flip_probability == 0:
-            return 1.0, 0.0
         return self.stabilization.targets(real_logits, fake_logits, self.seed_generator)
 
     def discriminator_view(self, images) -> tf.Tensor:
@@ -200,12 +198,8 @@ class GAN(keras.Model):
         self.g_optimizer.apply(gradients, self.generator.trainable_variables)
         self.update_ema()
 
-        values = {
-            "d_loss": d_loss,
-            "g_loss": g_loss,
-            "d_acc_real": tf.reduce_mean(tf.cast(real_logits > 0, tf.float32)),
-            "d_acc_fake": tf.reduce_mean(tf.cast(fake_logits <= 0, tf.float32)),
-        }
+        d_acc_real, d_acc_fake = losses.real_and_fake_accuracy(real_logits, fake_logits)
+        values = {"d_loss": d_loss, "g_loss": g_loss, "d_acc_real": d_acc_real, "d_acc_fake": d_acc_fake}
         for name, value in values.items():
             self.trackers[name].update_state(value)
         return {name: tracker.result() for name, tracker in self.trackers.items()}

@@ -79,9 +79,13 @@ def generator_loss(fake_logits, kind: str = "nonsaturating") -> tf.Tensor:
     raise ValueError(f"kind must be one of {', '.join(GENERATOR_LOSSES)}, got {kind!r}")
 
 
-def discriminator_accuracy(real_logits, fake_logits) -> tf.Tensor:
-    """Share of a real and a fake batch that D classifies correctly (logit > 0 means "real")."""
+def real_and_fake_accuracy(real_logits, fake_logits) -> tuple[tf.Tensor, tf.Tensor]:
+    """Shares of a real and of a fake batch that D classifies correctly (logit > 0 means "real")."""
     real_logits, fake_logits = _logits(real_logits, "real_logits"), _logits(fake_logits, "fake_logits")
-    real_right = tf.reduce_mean(tf.cast(real_logits > 0, tf.float32))
-    fake_right = tf.reduce_mean(tf.cast(fake_logits <= 0, tf.float32))
+    return tf.reduce_mean(tf.cast(real_logits > 0, tf.float32)), tf.reduce_mean(tf.cast(fake_logits <= 0, tf.float32))
+
+
+def discriminator_accuracy(real_logits, fake_logits) -> tf.Tensor:
+    """Share of a real and a fake batch, weighted equally, that D classifies correctly."""
+    real_right, fake_right = real_and_fake_accuracy(real_logits, fake_logits)
     return (real_right + fake_right) / 2

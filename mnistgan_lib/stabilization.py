@@ -68,7 +68,9 @@ class Stabilization:
         return " + ".join(parts) or "none"
 
     def targets(self, real_logits, fake_logits, seed) -> tuple[tf.Tensor, tf.Tensor]:
-        """Per-example discriminator targets for a real and a fake batch (the label a correct D would give)."""
+        """Discriminator targets for a real and a fake batch: plain 1 and 0, or per-example smoothed/flipped labels."""
+        if self.real_labels == (1.0, 1.0) and self.flip_probability == 0:
+            return 1.0, 0.0  # no random draws, so a run without these tricks uses its seed stream as before
         low, high = self.real_labels
         real_value = keras.random.uniform(tf.shape(real_logits), low, high, seed=seed) if low < high else low
         real_target = tf.ones_like(real_logits) * real_value

@@ -11,8 +11,8 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import TINY
-from mnistgan_lib import acgan, widgets, callbacks, config, gan, sampling, training
+from conftest import TINY, needs_real_mnist
+from mnistgan_lib import acgan, callbacks, gan, sampling, training, widgets
 from mnistgan_lib.backend import tf
 from mnistgan_lib.stabilization import Stabilization
 
@@ -200,7 +200,7 @@ def test_the_explorer_redraws_when_the_digit_changes():
         widgets.latent_explorer(preset.build_generator(preset.latent_dim), preset.latent_dim, coordinates=65, conditional=True)
 
 
-@pytest.mark.skipif(config.data_path() is None, reason="set MNISTGAN_DATA to the real mnist.npz")
+@needs_real_mnist
 def test_evaluate_acgan_reproduces_the_shipped_card_and_meets_the_target():
     from mnistgan_lib import pretrained
 

@@ -11,9 +11,10 @@ import sys
 
 import pytest
 
-from mnistgan_lib import autoencoder, config, corrupt, data, judge, metrics, pretrained
+from conftest import needs_real_mnist
+from mnistgan_lib import autoencoder, corrupt, data, judge, metrics, pretrained
 
-pytestmark = pytest.mark.skipif(config.data_path() is None, reason="set MNISTGAN_DATA to the real mnist.npz")
+pytestmark = needs_real_mnist
 N = 2_000
 
 

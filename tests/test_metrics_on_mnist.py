@@ -13,9 +13,10 @@ import sys
 import numpy as np
 import pytest
 
-from mnistgan_lib import config, corrupt, data, judge, metrics, models
+from conftest import needs_real_mnist
+from mnistgan_lib import corrupt, data, judge, metrics, models
 
-pytestmark = pytest.mark.skipif(config.data_path() is None, reason="set MNISTGAN_DATA to the real mnist.npz")
+pytestmark = needs_real_mnist
 N = 2_000
 
 

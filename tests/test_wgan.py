@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import TINY
-from mnistgan_lib import callbacks, config, gan, training, wgan
+from conftest import TINY, needs_real_mnist
+from mnistgan_lib import callbacks, gan, training, wgan
 from mnistgan_lib.backend import keras, tf
 from mnistgan_lib.stabilization import Stabilization
 
@@ -181,7 +181,7 @@ def test_wgan_clip_run_logs_the_share_of_clipped_weights(tiny_data, tmp_path):
     assert max(np.abs(w).max() for w in model.discriminator.get_weights()) <= 0.01
 
 
-@pytest.mark.skipif(config.data_path() is None, reason="set MNISTGAN_DATA to the real mnist.npz")
+@needs_real_mnist
 def test_evaluate_model_wgan_gp_reproduces_the_numbers_on_its_card():
     import json
     import subprocess
