@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from mnistgan_lib import config, training
@@ -26,7 +27,8 @@ from mnistgan_lib.callbacks import read_jsonl
 
 def run(model: str, epochs: int, out: Path, eval_samples: int, seed: int) -> list[dict]:
     """Train `model` for `epochs` full-MNIST epochs (resuming if `out` holds a run) and return its reports."""
-    profile = config.Profile("benchmark", None, epochs, eval_samples, "time-to-quality benchmark")
+    full = config.get_profile("full")  # all 60,000 images; its name on the run lets the command line resume it
+    profile = full if eval_samples == full.eval_samples else config.Profile("benchmark", None, epochs, eval_samples, "smoke run")
     training.train(model, out, profile=profile, epochs=epochs, seed=seed, eval_every=1, verbose=2)
     return read_jsonl(out / "metrics.jsonl")
 
@@ -44,6 +46,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path("runs/benchmark"))
     parser.add_argument("--thresholds", type=float, nargs="*", default=[100, 50, 25, 15, 10])
+    parser.add_argument("--record", type=Path, help="also write both runs' reports and the summary to this JSON file")
     arguments = parser.parse_args()
 
     baseline = run("dcgan-tutorial", arguments.baseline_epochs, arguments.out / "baseline", arguments.eval_samples, arguments.seed)
@@ -76,6 +79,11 @@ def main() -> None:
         },
     }
     print("\n" + json.dumps(summary, indent=2))
+    if arguments.record:
+        record = {"command": "python benchmarks/time_to_quality.py " + " ".join(sys.argv[1:]), "summary": summary,
+                  "baseline": baseline, "default": default}
+        arguments.record.parent.mkdir(parents=True, exist_ok=True)
+        arguments.record.write_text(json.dumps(record, indent=1) + "\n")
     ratio_text = "not reached in the default's epochs" if ratio is None else f"{ratio:.3f}"
     print(f"ratio (default's time to beat the baseline's best / baseline's time): {ratio_text}")
 

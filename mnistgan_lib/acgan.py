@@ -18,7 +18,7 @@ import numpy as np
 
 from mnistgan_lib import data, losses, metrics, models
 from mnistgan_lib.backend import keras, tf
-from mnistgan_lib.gan import GAN, GanPreset, generate_images
+from mnistgan_lib.gan import DEFAULT_OPTIMIZER, GAN, GanPreset, generate_images
 from mnistgan_lib.sampling import requested_labels
 
 layers = keras.layers
@@ -33,17 +33,12 @@ def build_conditional_generator(latent_dim: int = models.DEFAULT_LATENT_DIM) -> 
     noise = keras.Input((latent_dim,), name="noise")
     label = keras.Input((), dtype="int32", name="label")
     embedded = layers.Embedding(NUM_CLASSES, LABEL_EMBEDDING, name="label_embedding")(label)
-    x = layers.Dense(7 * 7 * 128, use_bias=False)(layers.Concatenate()([noise, embedded]))
-    x = layers.LeakyReLU(0.2)(layers.BatchNormalization()(x))
-    x = layers.Reshape((7, 7, 128))(x)
-    x = layers.Conv2DTranspose(64, 4, strides=2, padding="same", use_bias=False)(x)
-    x = layers.LeakyReLU(0.2)(layers.BatchNormalization()(x))
-    image = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh", name="image")(x)
+    image = models.generator_trunk(layers.Concatenate()([noise, embedded]))
     return keras.Model([noise, label], image, name="generator")
 
 
-def build_two_head_discriminator() -> keras.Model:
-    """digit -> (source logit, 10 class logits): the default DCGAN trunk with two heads.
+def build_two_head_discriminator(classes: int = NUM_CLASSES) -> keras.Model:
+    """digit -> (source logit, `classes` class logits): the default DCGAN trunk with two heads.
 
     No dropout (Odena et al. used it): a Dropout layer's random stream is not part of a
     checkpoint, so a resumed run would no longer end exactly as an uninterrupted one.
@@ -54,7 +49,7 @@ def build_two_head_discriminator() -> keras.Model:
         x = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 4, strides=2, padding="same")(x))
     features = layers.Flatten()(x)
     source = layers.Dense(1, name="source")(features)
-    classes = layers.Dense(NUM_CLASSES, name="class")(features)
+    classes = layers.Dense(classes, name="class")(features)
     return keras.Model(image, [source, classes], name="discriminator")
 
 
@@ -88,11 +83,18 @@ class ACGAN(GAN):
         """Uniform digit classes for a fake batch, from this GAN's seed stream."""
         return keras.random.randint((count,), 0, NUM_CLASSES, dtype="int32", seed=self.seed_generator)
 
+    def fake_batch(self, count: int | tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        """Generated digits of uniformly drawn classes, and those classes."""
+        labels = self.random_labels(count)
+        return self.generator([self.noise_batch(count), labels], training=True), labels
+
+    def training_labels(self, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """The classes the class head learns for the training images: their digit labels."""
+        return labels
+
     def discriminator_step(self, real, labels) -> dict:
         """One update of both discriminator heads on a real batch and a fresh fake one; returns what it logs."""
-        count = tf.shape(real)[0]
-        fake_labels = self.random_labels(count)
-        fake = self.generator([self.noise_batch(count), fake_labels], training=True)
+        fake, fake_labels = self.fake_batch(tf.shape(real)[0])
         with tf.GradientTape() as tape:
             real_logits, real_classes = self.discriminator(self.discriminator_view(real), training=True)
             fake_logits, fake_classes = self.discriminator(self.discriminator_view(fake), training=True)
@@ -113,9 +115,9 @@ class ACGAN(GAN):
 
     def generator_step(self, count) -> dict:
         """One generator update on a fresh batch of requested classes; returns what it logs."""
-        wanted = self.random_labels(count)
         with tf.GradientTape() as tape:
-            fooled = self.discriminator_view(self.generator([self.noise_batch(count), wanted], training=True))
+            fooled, wanted = self.fake_batch(count)
+            fooled = self.discriminator_view(fooled)
             fooled_logits, fooled_classes = self.discriminator(fooled, training=True)
             # The non-saturating stand-in for G minimising its term of L_S, as in every chapter.
             g_source = losses.generator_loss(fooled_logits, self.generator_loss_kind)
@@ -175,7 +177,7 @@ def _preset(name: str, summary: str, fake_class_weight: float) -> GanPreset:
     """An AC-GAN on the default DCGAN's networks and optimizer settings, with the class head on D."""
     return GanPreset(
         name, summary, build_conditional_generator, build_two_head_discriminator, models.DEFAULT_LATENT_DIM,
-        "normal", 64, lambda: keras.optimizers.Adam(1e-3, beta_1=0.5), ema_decay=0.999, gan_class=ACGAN,
+        "normal", 64, DEFAULT_OPTIMIZER, ema_decay=0.999, gan_class=ACGAN,
         gan_options={"fake_class_weight": fake_class_weight}, conditional=True,
     )
 

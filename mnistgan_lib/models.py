@@ -28,17 +28,21 @@ def build_judge() -> keras.Model:
 
 
 def build_generator(latent_dim: int = DEFAULT_LATENT_DIM) -> keras.Model:
-    """The library's default DCGAN generator: noise -> 7x7x128 -> 14x14x64 -> 28x28x1 in [-1, 1]."""
+    """The plain DCGAN generator (`dcgan-unclustered`, `dcgan-fragile`, the WGANs): noise -> 7x7x128 -> 14x14x64 -> 28x28x1."""
     if latent_dim < 1:
         raise ValueError(f"latent_dim must be a positive integer, got {latent_dim}")
     noise = keras.Input((latent_dim,), name="noise")
-    x = layers.Dense(7 * 7 * 128, use_bias=False)(noise)
+    return keras.Model(noise, generator_trunk(noise), name="generator")
+
+
+def generator_trunk(code: keras.KerasTensor) -> keras.KerasTensor:
+    """The default generator's layers, from a code tensor (noise, or noise with a class embedding) to the image tensor."""
+    x = layers.Dense(7 * 7 * 128, use_bias=False)(code)
     x = layers.LeakyReLU(0.2)(layers.BatchNormalization()(x))
     x = layers.Reshape((7, 7, 128))(x)
     x = layers.Conv2DTranspose(64, 4, strides=2, padding="same", use_bias=False)(x)
     x = layers.LeakyReLU(0.2)(layers.BatchNormalization()(x))
-    image = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh", name="image")(x)
-    return keras.Model(noise, image, name="generator")
+    return layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh", name="image")(x)
 
 
 # --- DCGAN presets ----------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from pathlib import Path
 
 from mnistgan_lib import callbacks, config, data
@@ -70,8 +71,11 @@ def train(
     _forget_after(out, done)
     if done >= epochs:
         return gan
-    dataset, steps = data.make_epoch_batches(images, preset.batch_size, seed, first_epoch=done, epochs=epochs,
-                                             labels=labels if preset.conditional else None)
+    paired, preparing = _timed(gan.training_labels, images, labels)  # e.g. the default DCGAN's k-means clusters
+    # Preparing the data is part of a run's training time; a resumed run repeats it only to rebuild what
+    # the stopped one had, so it is counted once.
+    seconds += preparing if done == 0 else 0.0
+    dataset, steps = data.make_epoch_batches(images, preset.batch_size, seed, first_epoch=done, epochs=epochs, labels=paired)
 
     history = callbacks.HistoryCsv(out / "history.csv", seconds_before=seconds)
     chain = [
@@ -84,6 +88,13 @@ def train(
     ]
     gan.fit(dataset, epochs=epochs, initial_epoch=done, steps_per_epoch=steps, callbacks=chain, verbose=verbose, shuffle=False)
     return gan
+
+
+def _timed(function, *args):
+    """function(*args), and the seconds it took."""
+    started = time.perf_counter()
+    result = function(*args)
+    return result, time.perf_counter() - started
 
 
 def _forget_after(out: Path, epochs_done: int) -> None:

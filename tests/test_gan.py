@@ -51,13 +51,13 @@ def test_unknown_preset_lists_the_known_ones():
     ({"ema_decay": 1.0}, r"ema_decay must lie in \(0, 1\)"),
 ])
 def test_gan_refuses_bad_settings(bad, message):
-    preset = gan.get_preset("dcgan")
+    preset = gan.get_preset("dcgan-unclustered")
     with pytest.raises(ValueError, match=message):
         gan.GAN(preset.build_generator(64), preset.build_discriminator(), 64, **bad)
 
 
 def test_fit_trains_both_networks_and_logs_losses_and_accuracies():
-    model = gan.build_gan("dcgan", seed=0)
+    model = gan.build_gan("dcgan-unclustered", seed=0)
     generator_before = [w.copy() for w in model.generator.get_weights()]
     discriminator_before = [w.copy() for w in model.discriminator.get_weights()]
     ema_before = [w.copy() for w in model.ema_generator.get_weights()]

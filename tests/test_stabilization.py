@@ -72,7 +72,7 @@ def test_the_gan_trains_its_discriminator_against_the_smoothed_targets(monkeypat
     seen = []
     original = losses.discriminator_loss
     monkeypatch.setattr(losses, "discriminator_loss", lambda real, fake, rt, ft: seen.append((rt, ft)) or original(real, fake, rt, ft))
-    model = gan.build_gan("dcgan", seed=0, stabilization=Stabilization(real_labels=0.9))
+    model = gan.build_gan("dcgan-unclustered", seed=0, stabilization=Stabilization(real_labels=0.9))
     model.run_eagerly = True
     real = np.random.default_rng(0).uniform(-1, 1, size=(8, 28, 28, 1)).astype("float32")
     model.fit(tf.data.Dataset.from_tensor_slices(real).batch(8), epochs=1, verbose=0, shuffle=False)

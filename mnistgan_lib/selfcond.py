@@ -1,0 +1,181 @@
+"""Self-conditioning: an unconditional GAN that sorts MNIST into clusters itself, and learns each one.
+
+A plain GAN maps one blob of noise onto ten separate digit classes; it blurs
+the gaps between them and drifts towards some classes and away from others.
+A *self-conditioned* GAN (after Liu et al., "Diverse Image Generation via
+Self-Conditioned GANs", 2020) first clusters the training images with
+k-means on their pixels (no labels are read), then trains as an AC-GAN with
+the cluster numbers standing in for labels: the generator is told a cluster,
+the discriminator's second head learns to name the cluster of real images.
+
+To sample, the generator picks the cluster itself from the last coordinate
+of its noise, each cluster as often as its share of the training images, so
+from outside it is an ordinary noise -> digit generator.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mnistgan_lib import models
+from mnistgan_lib.acgan import LABEL_EMBEDDING, ACGAN, build_two_head_discriminator
+from mnistgan_lib.backend import keras, tf
+from mnistgan_lib.gan import DEFAULT_OPTIMIZER, GAN, GanPreset
+
+layers = keras.layers
+CLUSTERS = 50  # more clusters than digits: each one is then nearly a single digit (k-means at 10 mixes them)
+CLUSTER_LAYER = "cluster"
+FIT_ON = 10_000  # images the k-means centres are fitted on: a second on a CPU, and as pure as fitting all 60,000
+
+
+def squared_distances(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """N x K squared Euclidean distances, by |p|^2 - 2 p.c + |c|^2 (one matrix product, not N x K x D)."""
+    distances = (points**2).sum(1)[:, None] - 2.0 * points @ centres.T + (centres**2).sum(1)[None, :]
+    return np.maximum(distances, 0.0)  # rounding can dip a zero distance below 0
+
+
+def nearest_centres(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Index of each point's nearest centre."""
+    return squared_distances(points, centres).argmin(axis=1)
+
+
+def _kmeans_plus_plus(points: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """k starting centres, each drawn with probability proportional to its squared distance from those before."""
+    centres = [points[rng.integers(len(points))]]
+    nearest = squared_distances(points, centres[0][None])[:, 0]
+    for _ in range(1, k):
+        weights = nearest / nearest.sum() if nearest.sum() > 0 else None  # all points equal: any will do
+        centres.append(points[rng.choice(len(points), p=weights)])
+        nearest = np.minimum(nearest, squared_distances(points, centres[-1][None])[:, 0])
+    return np.stack(centres)
+
+
+def kmeans(points: np.ndarray, k: int, seed: int = 0, iterations: int = 25) -> tuple[np.ndarray, np.ndarray]:
+    """Lloyd's k-means from a k-means++ start: the k centres and each point's cluster, repeatable for a seed."""
+    points = np.asarray(points, dtype=np.float32)
+    if points.ndim != 2:
+        raise ValueError(f"points must be a 2-D array (one row per point), got shape {points.shape}")
+    if not np.all(np.isfinite(points)):
+        raise ValueError(f"points must be finite numbers; {np.sum(~np.isfinite(points))} are NaN or infinite")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= len(points):
+        raise ValueError(f"k must be a whole number from 1 to the number of points ({len(points)}), got {k!r}")
+    centres = _kmeans_plus_plus(points, k, np.random.default_rng(seed))
+    assignment = nearest_centres(points, centres)
+    for _ in range(iterations):
+        members = np.eye(k, dtype=np.float32)[assignment]  # one-hot: the centre update is one matrix product
+        counts = members.sum(0)
+        centres = np.where(counts[:, None] > 0, members.T @ points / np.maximum(counts, 1)[:, None], centres)
+        updated = nearest_centres(points, centres)
+        if np.array_equal(updated, assignment):
+            break
+        assignment = updated
+    return centres, assignment
+
+
+def cluster_images(images: np.ndarray, k: int = CLUSTERS, seed: int = 0, fit_on: int = FIT_ON) -> tuple[np.ndarray, np.ndarray]:
+    """k-means clusters of images (N x 28 x 28, any range) by their pixels: each image's cluster, and each cluster's share.
+
+    The centres are fitted on `fit_on` images drawn at random (all, if there are
+    fewer), then every image joins its nearest centre.
+    """
+    images = np.asarray(images)
+    if images.ndim < 3:
+        raise ValueError(f"images must be an array of N images (N x 28 x 28), got shape {images.shape}")
+    if isinstance(fit_on, bool) or not isinstance(fit_on, (int, np.integer)) or fit_on < k:
+        raise ValueError(f"fit_on must be a whole number of images, at least k={k}, got {fit_on!r}")
+    points = images.reshape(len(images), -1).astype(np.float32)
+    chosen = np.random.default_rng([seed, 1]).permutation(len(points))[:fit_on]  # a stream of its own, not k-means++'s
+    centres, _ = kmeans(points[np.sort(chosen)], k, seed)
+    assignment = nearest_centres(points, centres)
+    return assignment, np.bincount(assignment, minlength=k) / len(assignment)
+
+
+@keras.saving.register_keras_serializable(package="mnistgan_lib")
+class ClusterPicker(layers.Layer):
+    """Noise -> cluster: the last coordinate, made uniform by the normal CDF, picks a cluster by the clusters' shares."""
+
+    def __init__(self, clusters: int, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(clusters, bool) or not isinstance(clusters, (int, np.integer)) or clusters < 1:
+            raise ValueError(f"clusters must be a positive whole number, got {clusters!r}")
+        self.clusters = int(clusters)
+        # Thresholds on the uniform number: cluster j is picked when thresholds[j-1] <= u < thresholds[j].
+        self.thresholds = self.add_weight(name="thresholds", shape=(self.clusters,), initializer="zeros", trainable=False)
+        self.set_shares(np.full(self.clusters, 1.0 / self.clusters))  # equal shares until the data says otherwise
+
+    def set_shares(self, shares: np.ndarray) -> None:
+        """Pick cluster j with probability shares[j] (non-negative, summing to 1)."""
+        shares = np.asarray(shares, dtype=np.float64)
+        if shares.shape != (self.clusters,) or np.any(shares < 0) or not np.isclose(shares.sum(), 1.0):
+            raise ValueError(f"shares must be {self.clusters} non-negative numbers summing to 1, got {shares!r}")
+        thresholds = np.cumsum(shares)
+        # From the last cluster with a share on, no uniform number in [0, 1] passes: rounding can never
+        # pick an empty cluster at the end.
+        thresholds[np.flatnonzero(shares)[-1]:] = 2.0
+        self.thresholds.assign(thresholds.astype(np.float32))
+
+    def shares(self) -> np.ndarray:
+        """The probability of each cluster."""
+        return np.diff(np.minimum(self.thresholds.numpy(), 1.0), prepend=0.0)
+
+    def call(self, noise: tf.Tensor) -> tf.Tensor:
+        uniform = 0.5 * (1.0 + tf.math.erf(noise[:, -1] / np.sqrt(2.0)))
+        return tf.reduce_sum(tf.cast(uniform[:, None] >= self.thresholds[None, :], tf.int32), axis=1)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "clusters": self.clusters}
+
+
+def build_self_conditioned_generator(latent_dim: int = models.DEFAULT_LATENT_DIM + 1, clusters: int = CLUSTERS) -> keras.Model:
+    """noise -> digit: the last noise coordinate picks a cluster, whose embedding joins the other coordinates."""
+    if latent_dim < 2:
+        raise ValueError(f"latent_dim must be at least 2 (style coordinates and one cluster coordinate), got {latent_dim}")
+    noise = keras.Input((latent_dim,), name="noise")
+    cluster = ClusterPicker(clusters, name=CLUSTER_LAYER)(noise)
+    embedded = layers.Embedding(clusters, LABEL_EMBEDDING, name="cluster_embedding")(cluster)
+    image = models.generator_trunk(layers.Concatenate()([noise[:, :-1], embedded]))
+    return keras.Model(noise, image, name="generator")
+
+
+class SelfConditionedGAN(ACGAN):
+    """An AC-GAN whose classes are k-means clusters of the training images, sampled like an unconditional GAN."""
+
+    def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int, seed: int = 0, **kwargs):
+        super().__init__(generator, discriminator, latent_dim, seed=seed, **kwargs)
+        self.cluster_seed = seed
+
+    def fake_batch(self, count: int | tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        """Generated digits and the clusters their noise picked."""
+        noise = self.noise_batch(count)
+        return self.generator(noise, training=True), self.generator.get_layer(CLUSTER_LAYER)(noise)
+
+    def training_labels(self, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """Cluster the training images (their labels are not used) and teach both generators the clusters' shares."""
+        picker = self.generator.get_layer(CLUSTER_LAYER)
+        assignment, shares = cluster_images(images, picker.clusters, self.cluster_seed)
+        for generator in (self.generator, self.ema_generator):
+            if generator is not None:
+                generator.get_layer(CLUSTER_LAYER).set_shares(shares)
+        return assignment
+
+    def update_ema(self) -> None:
+        """Average the generator's weights, but copy the picker's thresholds: an average of equal float32
+        numbers can drift by a rounding step, and a resumed run must match an uninterrupted one exactly."""
+        super().update_ema()
+        if self.ema_generator is not None:
+            self.ema_generator.get_layer(CLUSTER_LAYER).thresholds.assign(self.generator.get_layer(CLUSTER_LAYER).thresholds)
+
+    # Sampled like any unconditional GAN: noise in, digits out, no labels asked for.
+    generate = GAN.generate
+    samples_to_measure = GAN.samples_to_measure
+
+
+PRESETS: dict[str, GanPreset] = {
+    "dcgan": GanPreset(
+        "dcgan", f"the library's default: small and fast on a CPU, self-conditioned on {CLUSTERS} k-means clusters, weights averaged",
+        build_self_conditioned_generator, lambda: build_two_head_discriminator(CLUSTERS), models.DEFAULT_LATENT_DIM + 1,
+        "normal", 64, DEFAULT_OPTIMIZER, ema_decay=0.999, gan_class=SelfConditionedGAN,
+        # D's cluster head learns real images only, as in the acgan preset (the AC-GAN chapter measures why).
+        gan_options={"fake_class_weight": 0.0},
+    ),
+}
