@@ -60,8 +60,10 @@ def load_array(path: Path, what: str) -> np.ndarray:
 def _presets(arguments: argparse.Namespace) -> None:
     from mnistgan_lib import gan
 
-    for name, preset in gan.all_presets().items():
-        print(f"{name:16s} {preset.summary}")
+    presets = gan.all_presets()
+    width = max(map(len, presets))
+    for name, preset in presets.items():
+        print(f"{name:<{width}}  {preset.summary}")
 
 
 def _train_dae(arguments: argparse.Namespace) -> None:

@@ -87,12 +87,13 @@ PRESETS: dict[str, GanPreset] = {
 
 
 # Modules that define presets of other GAN kinds, each in a PRESETS dict of its own.
-OTHER_PRESET_MODULES = ("mnistgan_lib.selfcond", "mnistgan_lib.acgan", "mnistgan_lib.wgan")
+DEFAULT_PRESET_MODULE = "mnistgan_lib.selfcond"  # the default `dcgan`, listed first
+OTHER_PRESET_MODULES = ("mnistgan_lib.acgan", "mnistgan_lib.wgan")
 
 
 def all_presets() -> dict[str, GanPreset]:
-    """Every named model the training and sampling commands know: these DCGANs, then AC-GAN and WGAN presets."""
-    merged = dict(PRESETS)
+    """Every named model the training and sampling commands know: the default, these DCGANs, then AC-GAN and WGAN presets."""
+    merged = {**importlib.import_module(DEFAULT_PRESET_MODULE).PRESETS, **PRESETS}
     for module in OTHER_PRESET_MODULES:
         merged.update(importlib.import_module(module).PRESETS)
     return merged

@@ -41,7 +41,7 @@ def test_uniform_noise_lies_in_minus_one_to_one():
 
 
 def test_unknown_preset_lists_the_known_ones():
-    with pytest.raises(ValueError, match=r"unknown model 'dcgan-huge'; choose one of dcgan, dcgan-source"):
+    with pytest.raises(ValueError, match=r"unknown model 'dcgan-huge'; choose one of dcgan, dcgan-unclustered, dcgan-source"):
         gan.get_preset("dcgan-huge")
 
 
@@ -78,3 +78,13 @@ def test_generate_is_repeatable_for_a_seed_and_differs_between_seeds():
     assert a.shape == (5, 28, 28, 1) and np.array_equal(a, b) and not np.allclose(a, c)
     with pytest.raises(ValueError, match="count must be a positive number"):
         model.generate(0)
+
+
+def test_the_presets_command_lists_every_preset_default_first_in_aligned_columns(capsys):
+    from mnistgan_lib import cli
+
+    cli.main(["presets"])
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == list(gan.all_presets())
+    assert lines[0].startswith("dcgan ") and "self-conditioned" in lines[0]
+    assert len({line.index(preset.summary) for line, preset in zip(lines, gan.all_presets().values())}) == 1
