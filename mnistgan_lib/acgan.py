@@ -49,8 +49,8 @@ def build_two_head_discriminator(classes: int = NUM_CLASSES) -> keras.Model:
         x = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 4, strides=2, padding="same")(x))
     features = layers.Flatten()(x)
     source = layers.Dense(1, name="source")(features)
-    classes = layers.Dense(classes, name="class")(features)
-    return keras.Model(image, [source, classes], name="discriminator")
+    class_logits = layers.Dense(classes, name="class")(features)
+    return keras.Model(image, [source, class_logits], name="discriminator")
 
 
 def class_loss(labels, class_logits) -> tf.Tensor:

@@ -185,6 +185,11 @@ def to_gan_range(images: np.ndarray) -> np.ndarray:
     return (images.astype(np.float32) / 127.5 - 1.0)[..., np.newaxis]
 
 
+def is_whole_number(value) -> bool:
+    """True for Python and NumPy integers; False for everything else, bools included (Python counts them as ints)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
 def check_image_stack(array: np.ndarray, name: str, nan_fix: str) -> np.ndarray:
     """A numeric stack (N, 28, 28) or (N, 28, 28, 1) as float32 (N, 28, 28): shape, emptiness and NaN checked."""
     if array.ndim == 4 and array.shape[-1] == 1:

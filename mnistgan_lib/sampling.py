@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnistgan_lib import pretrained
+from mnistgan_lib import data, pretrained
 from mnistgan_lib.backend import keras
 from mnistgan_lib.gan import generate_images, get_preset
 
@@ -50,7 +50,7 @@ def requested_labels(n: int, label: int | None = None) -> np.ndarray:
     """Classes to ask a conditional generator for: all `label`, or 0, 1, ..., 9, 0, 1, ... (balanced)."""
     if label is None:
         return np.arange(n) % 10
-    if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not 0 <= label <= 9:
+    if not data.is_whole_number(label) or not 0 <= label <= 9:
         raise ValueError(f"label must be a digit class from 0 to 9, got {label!r}")
     return np.full(n, int(label))
 

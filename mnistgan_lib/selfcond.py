@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mnistgan_lib import models
+from mnistgan_lib import data, models
 from mnistgan_lib.acgan import LABEL_EMBEDDING, ACGAN, build_two_head_discriminator
 from mnistgan_lib.backend import keras, tf
 from mnistgan_lib.gan import DEFAULT_OPTIMIZER, GAN, GanPreset
@@ -57,7 +57,7 @@ def kmeans(points: np.ndarray, k: int, seed: int = 0, iterations: int = 25) -> t
         raise ValueError(f"points must be a 2-D array (one row per point), got shape {points.shape}")
     if not np.all(np.isfinite(points)):
         raise ValueError(f"points must be finite numbers; {np.sum(~np.isfinite(points))} are NaN or infinite")
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= len(points):
+    if not data.is_whole_number(k) or not 1 <= k <= len(points):
         raise ValueError(f"k must be a whole number from 1 to the number of points ({len(points)}), got {k!r}")
     centres = _kmeans_plus_plus(points, k, np.random.default_rng(seed))
     assignment = nearest_centres(points, centres)
@@ -81,7 +81,7 @@ def cluster_images(images: np.ndarray, k: int = CLUSTERS, seed: int = 0, fit_on:
     images = np.asarray(images)
     if images.ndim < 3:
         raise ValueError(f"images must be an array of N images (N x 28 x 28), got shape {images.shape}")
-    if isinstance(fit_on, bool) or not isinstance(fit_on, (int, np.integer)) or fit_on < k:
+    if not data.is_whole_number(fit_on) or fit_on < k:
         raise ValueError(f"fit_on must be a whole number of images, at least k={k}, got {fit_on!r}")
     points = images.reshape(len(images), -1).astype(np.float32)
     chosen = np.random.default_rng([seed, 1]).permutation(len(points))[:fit_on]  # a stream of its own, not k-means++'s
@@ -96,7 +96,7 @@ class ClusterPicker(layers.Layer):
 
     def __init__(self, clusters: int, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(clusters, bool) or not isinstance(clusters, (int, np.integer)) or clusters < 1:
+        if not data.is_whole_number(clusters) or clusters < 1:
             raise ValueError(f"clusters must be a positive whole number, got {clusters!r}")
         self.clusters = int(clusters)
         # Thresholds on the uniform number: cluster j is picked when thresholds[j-1] <= u < thresholds[j].

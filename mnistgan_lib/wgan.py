@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from mnistgan_lib import models
+from mnistgan_lib import data, models
 from mnistgan_lib.backend import keras, tf
 from mnistgan_lib.gan import GAN, GanPreset
 from mnistgan_lib.stabilization import NONE, Stabilization
@@ -109,7 +109,7 @@ def clip_weights(model: keras.Model, clip_value: float) -> tf.Tensor:
 
 def check_settings(critic_steps: int, clip_value: float | None, gp_weight: float, unconstrained: bool) -> None:
     """Refuse WGAN settings that do not make sense, naming the argument and what would."""
-    if isinstance(critic_steps, bool) or not isinstance(critic_steps, (int, np.integer)) or critic_steps < 1:
+    if not data.is_whole_number(critic_steps) or critic_steps < 1:
         raise ValueError(f"critic_steps must be a whole number >= 1 (critic updates per generator update), got {critic_steps!r}")
     if clip_value is not None and not (isinstance(clip_value, (int, float)) and 0 < clip_value < math.inf):
         raise ValueError(f"clip_value must be a finite number > 0 (e.g. 0.01) or None for no clipping, got {clip_value!r}")

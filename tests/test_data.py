@@ -301,3 +301,8 @@ def test_take_subset_refuses_unpaired_images_and_labels(tiny_mnist):
     (images, labels), _ = tiny_mnist
     with pytest.raises(ValueError, match=r"images \(\d+\) and labels \(3\) must have the same length"):
         data.take_subset(images, labels[:3], 2)
+
+
+@pytest.mark.parametrize("value, whole", [(3, True), (np.int64(3), True), (0, True), (True, False), (3.0, False), ("3", False), (None, False)])
+def test_is_whole_number_accepts_python_and_numpy_integers_but_not_bools(value, whole):
+    assert data.is_whole_number(value) is whole
