@@ -21,8 +21,9 @@ import json
 import sys
 from pathlib import Path
 
-from mnistgan_lib import config, training
-from mnistgan_lib.callbacks import read_jsonl
+from mnistgan_lib.core import config
+from mnistgan_lib.running import training
+from mnistgan_lib.running.callbacks import read_jsonl
 
 
 def run(model: str, epochs: int, out: Path, eval_samples: int, seed: int) -> list[dict]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mnistgan_lib import config
+from mnistgan_lib.core import config
 
 
 @pytest.fixture

@@ -12,9 +12,11 @@ import numpy as np
 import pytest
 
 from conftest import TINY, needs_real_mnist
-from mnistgan_lib import acgan, callbacks, gan, sampling, training, widgets
-from mnistgan_lib.backend import tf
-from mnistgan_lib.stabilization import Stabilization
+from mnistgan_lib.core import widgets
+from mnistgan_lib.gans import acgan, gan
+from mnistgan_lib.running import callbacks, sampling, training
+from mnistgan_lib.core.backend import tf
+from mnistgan_lib.gans.stabilization import Stabilization
 
 
 
@@ -202,7 +204,7 @@ def test_the_explorer_redraws_when_the_digit_changes():
 
 @needs_real_mnist
 def test_evaluate_acgan_reproduces_the_shipped_card_and_meets_the_target():
-    from mnistgan_lib import pretrained
+    from mnistgan_lib.core import pretrained
 
     card = pretrained.read_card("acgan")
     result = run_cli("evaluate", "--model", "acgan", "--json", env=dict(os.environ))

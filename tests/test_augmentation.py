@@ -7,7 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from mnistgan_lib import augmentation, config, training
+from mnistgan_lib.core import config
+from mnistgan_lib.running import augmentation, training
 
 TINY = config.Profile("tiny", None, 1, 500, "test")
 
@@ -79,7 +80,7 @@ def test_the_experiment_command_writes_a_row_per_classifier(tiny_data, tmp_path)
     augmentation.main(["--model", str(tmp_path / "run"), "--sizes", "10", "--seeds", "0", "1",
                        "--generated", "100", "--steps", "2", "--out", str(out)])
     saved = json.loads(out.read_text())
-    assert saved["command"].startswith("python -m mnistgan_lib.augmentation --model")
+    assert saved["command"].startswith("python -m mnistgan_lib.running.augmentation --model")
     assert len(saved["rows"]) == 2 * len(augmentation.CONDITIONS)
     assert {row["condition"] for row in saved["rows"]} == set(augmentation.CONDITIONS)
     assert all(0 <= row["test_accuracy"] <= 1 and row["labelled"] == 10 for row in saved["rows"])

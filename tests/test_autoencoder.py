@@ -7,7 +7,10 @@ import re
 import numpy as np
 import pytest
 
-from mnistgan_lib import autoencoder, backend, cli, corrupt, metrics, pretrained
+from mnistgan_lib.core import backend, pretrained
+from mnistgan_lib.measuring import corrupt, metrics
+from mnistgan_lib.denoising import autoencoder
+from mnistgan_lib.running import cli
 
 
 def bars(count: int, seed: int = 0) -> np.ndarray:

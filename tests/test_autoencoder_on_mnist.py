@@ -12,7 +12,9 @@ import sys
 import pytest
 
 from conftest import needs_real_mnist
-from mnistgan_lib import autoencoder, corrupt, data, judge, metrics, pretrained
+from mnistgan_lib.core import data, pretrained
+from mnistgan_lib.measuring import corrupt, judge, metrics
+from mnistgan_lib.denoising import autoencoder
 
 pytestmark = needs_real_mnist
 N = 2_000

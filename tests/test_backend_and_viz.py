@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from matplotlib import pyplot as plt
 
-from mnistgan_lib import backend, viz
-from mnistgan_lib.backend import keras
+from mnistgan_lib.core import backend, viz
+from mnistgan_lib.core.backend import keras
 
 
 def test_device_report_names_versions_and_device():
@@ -52,7 +52,8 @@ def test_show_digits_checks_captions_and_shape():
 
 
 def test_show_digits_and_the_sample_grid_refuse_what_they_cannot_draw():
-    from mnistgan_lib import callbacks, viz
+    from mnistgan_lib.core import viz
+    from mnistgan_lib.running import callbacks
 
     with pytest.raises(ValueError, match="ncols must be >= 1 and scale > 0"):
         viz.show_digits(np.zeros((2, 28, 28)), ncols=0)

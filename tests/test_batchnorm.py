@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from mnistgan_lib import batchnorm
-from mnistgan_lib.backend import keras, seed_everything
+from mnistgan_lib.foundations import batchnorm
+from mnistgan_lib.core.backend import keras, seed_everything
 
 
 def two_kinds(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from mnistgan_lib import config
+from mnistgan_lib.core import config
 
 
 def test_default_profile_is_standard(monkeypatch):

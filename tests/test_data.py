@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mnistgan_lib import config, data
-from mnistgan_lib.data import MnistFileError
+from mnistgan_lib.core import config, data
+from mnistgan_lib.core.data import MnistFileError
 
 
 def write_npz(path, **arrays):
@@ -119,7 +119,7 @@ def test_pickled_arrays_are_never_unpickled(tmp_path, tiny_mnist):
 
 
 def test_without_setting_a_failed_download_says_how_to_work_offline(monkeypatch):
-    from mnistgan_lib.backend import keras
+    from mnistgan_lib.core.backend import keras
 
     monkeypatch.delenv(config.DATA_ENV, raising=False)
 
@@ -132,7 +132,7 @@ def test_without_setting_a_failed_download_says_how_to_work_offline(monkeypatch)
 
 
 def test_without_setting_the_keras_download_is_used(monkeypatch, tiny_mnist):
-    from mnistgan_lib.backend import keras
+    from mnistgan_lib.core.backend import keras
 
     monkeypatch.delenv(config.DATA_ENV, raising=False)
     monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: tiny_mnist)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mnistgan_lib import distances
+from mnistgan_lib.foundations import distances
 
 GRID = np.round(np.arange(0, 4.0001, 0.25), 10)  # 0, 0.25, ..., 4
 

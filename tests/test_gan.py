@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mnistgan_lib import gan
-from mnistgan_lib.backend import keras, tf
+from mnistgan_lib.gans import gan
+from mnistgan_lib.core.backend import keras, tf
 
 
 @pytest.mark.parametrize("name", list(gan.PRESETS))
@@ -81,7 +81,7 @@ def test_generate_is_repeatable_for_a_seed_and_differs_between_seeds():
 
 
 def test_the_presets_command_lists_every_preset_default_first_in_aligned_columns(capsys):
-    from mnistgan_lib import cli
+    from mnistgan_lib.running import cli
 
     cli.main(["presets"])
     lines = capsys.readouterr().out.splitlines()

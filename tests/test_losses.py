@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from mnistgan_lib import losses
-from mnistgan_lib.backend import tf
+from mnistgan_lib.foundations import losses
+from mnistgan_lib.core.backend import tf
 
 LOGITS = np.array([-4.0, -1.0, 0.0, 0.5, 3.0])
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import linalg
 
-from mnistgan_lib import metrics
+from mnistgan_lib.measuring import metrics
 
 
 def random_covariance(rng, dim):

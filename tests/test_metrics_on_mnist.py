@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 
 from conftest import needs_real_mnist
-from mnistgan_lib import corrupt, data, judge, metrics, models
+from mnistgan_lib.core import data
+from mnistgan_lib.measuring import corrupt, judge, metrics
+from mnistgan_lib.gans import networks
 
 pytestmark = needs_real_mnist
 N = 2_000
@@ -41,8 +43,8 @@ def test_real_digits_are_the_floor_and_an_untrained_generator_the_ceiling(mnist)
     (x_train, _), (x_test, _) = mnist
     rng = np.random.default_rng(0)
     floor = metrics.fd_between(x_train[rng.permutation(len(x_train))[:N]], x_test[:N])
-    generator = models.build_generator()
-    untrained = generator.predict(rng.normal(size=(N, models.DEFAULT_LATENT_DIM)).astype("float32"), verbose=0)
+    generator = networks.build_generator()
+    untrained = generator.predict(rng.normal(size=(N, networks.DEFAULT_LATENT_DIM)).astype("float32"), verbose=0)
     worst = metrics.fd_between(untrained, x_test[:N])
     assert floor < 20 and worst > 20 * floor, (floor, worst)
 
@@ -109,7 +111,7 @@ def test_evaluate_command_refuses_bad_files(tmp_path):
 
 
 def test_evaluate_model_reproduces_the_numbers_on_the_shipped_card():
-    from mnistgan_lib import pretrained
+    from mnistgan_lib.core import pretrained
 
     card = pretrained.read_card("dcgan")
     result = run_cli("evaluate", "--model", "dcgan", "--json")

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mnistgan_lib import logistic, naive_bayes
+from mnistgan_lib.foundations import logistic, naive_bayes
 
 
 @pytest.fixture

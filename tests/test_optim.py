@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from mnistgan_lib import optim
-from mnistgan_lib.backend import keras, seed_everything, tf
+from mnistgan_lib.foundations import optim
+from mnistgan_lib.core.backend import keras, seed_everything, tf
 
 
 def quadratic(scale: float = 1.0):

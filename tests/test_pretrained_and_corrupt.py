@@ -7,9 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from mnistgan_lib import corrupt, pretrained
-from mnistgan_lib.backend import keras
-from mnistgan_lib.pretrained import WeightsError
+from mnistgan_lib.core import pretrained
+from mnistgan_lib.measuring import corrupt
+from mnistgan_lib.core.backend import keras
+from mnistgan_lib.core.pretrained import WeightsError
 
 
 def tiny_model():
@@ -129,7 +130,7 @@ def test_every_corruption_checks_its_images(images, error, message):
 
 
 def test_the_judge_refuses_images_outside_its_range_and_bad_batches():
-    from mnistgan_lib import judge
+    from mnistgan_lib.measuring import judge
 
     with pytest.raises(ValueError, match=r"images span \[0, 255\]; the judge expects \[-1, 1\]"):
         judge.judge_outputs(np.concatenate([np.zeros((1, 28, 28)), np.full((1, 28, 28), 255.0)]))

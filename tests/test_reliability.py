@@ -17,8 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mnistgan_lib import callbacks, data
-from mnistgan_lib.data import MnistFileError
+from mnistgan_lib.core import data
+from mnistgan_lib.running import callbacks
+from mnistgan_lib.core.data import MnistFileError
 
 
 @pytest.fixture
@@ -77,7 +78,8 @@ def test_a_run_killed_mid_epoch_resumes_and_ends_like_an_uninterrupted_one(small
 
 
 def test_two_seeded_runs_give_the_same_losses_and_the_same_sample_grid(small_mnist, tmp_path, monkeypatch):
-    from mnistgan_lib import config, training
+    from mnistgan_lib.core import config
+    from mnistgan_lib.running import training
 
     profile = config.Profile("tiny", 512, 1, 500, "test")
     monkeypatch.setenv(config.DATA_ENV, str(small_mnist))
@@ -175,7 +177,7 @@ def test_csv_reader_on_arbitrary_rows(tmp_path, rows):
     (["train-judge", "--epochs", "-2"], "argument --epochs: must be a positive integer, got -2"),
 ])
 def test_commands_refuse_bad_options_with_a_clear_message(tmp_path, capsys, monkeypatch, arguments, message):
-    from mnistgan_lib import cli
+    from mnistgan_lib.running import cli
 
     monkeypatch.setenv("MNISTGAN_PROFILE", "quick")
     np.save(tmp_path / "nan.npy", np.full((600, 28, 28), np.nan, np.float32))

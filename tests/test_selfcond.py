@@ -7,8 +7,9 @@ import time
 import numpy as np
 import pytest
 
-from mnistgan_lib import gan, selfcond, training
-from mnistgan_lib.backend import keras, tf
+from mnistgan_lib.gans import gan, selfcond
+from mnistgan_lib.running import training
+from mnistgan_lib.core.backend import keras, tf
 
 from conftest import TINY
 

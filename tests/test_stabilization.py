@@ -8,9 +8,11 @@ import re
 import numpy as np
 import pytest
 
-from mnistgan_lib import cli, gan, losses, training
-from mnistgan_lib.backend import keras, tf
-from mnistgan_lib.stabilization import NONE, Stabilization, warning_signs
+from mnistgan_lib.foundations import losses
+from mnistgan_lib.gans import gan
+from mnistgan_lib.running import cli, training
+from mnistgan_lib.core.backend import keras, tf
+from mnistgan_lib.gans.stabilization import NONE, Stabilization, warning_signs
 
 from conftest import TINY
 

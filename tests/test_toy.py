@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from mnistgan_lib import toy
-from mnistgan_lib.backend import keras, seed_everything
+from mnistgan_lib.foundations import toy
+from mnistgan_lib.core.backend import keras, seed_everything
 
 GRID = np.linspace(-20, 20, 40_001)  # wide enough that every density below has all but ~1e-15 of its mass on it
 DX = GRID[1] - GRID[0]

@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 
 from conftest import TINY
-from mnistgan_lib import callbacks, config, gan, sampling, training
+from mnistgan_lib.core import config
+from mnistgan_lib.gans import gan
+from mnistgan_lib.running import callbacks, sampling, training
 
 
 def weights_of(model):
@@ -87,7 +89,7 @@ def test_requested_labels_are_balanced_or_one_digit(label):
 
 
 def test_a_run_folder_reads_back_and_its_command_rebuilds_it(tiny_data, tmp_path):
-    from mnistgan_lib.stabilization import Stabilization
+    from mnistgan_lib.gans.stabilization import Stabilization
 
     smooth = Stabilization(real_labels=(0.8, 1.0), flip_probability=0.1)
     training.train("dcgan", tmp_path / "run", profile=TINY, epochs=1, eval_every=1, stabilization=smooth)
@@ -105,7 +107,7 @@ def test_a_run_folder_reads_back_and_its_command_rebuilds_it(tiny_data, tmp_path
 
 
 def test_history_has_a_column_per_logged_metric_and_generated_labels_are_checked(tmp_path):
-    from mnistgan_lib.backend import keras
+    from mnistgan_lib.core.backend import keras
 
     rows = [{"epoch": 1, "seconds": 2.0, "critic_loss": -0.5, "wasserstein": 1.25}]
     callbacks.write_history(tmp_path / "history.csv", rows)
@@ -116,7 +118,8 @@ def test_history_has_a_column_per_logged_metric_and_generated_labels_are_checked
 
 
 def test_export_ships_generator_and_discriminator_with_cards(tiny_data, tmp_path, monkeypatch):
-    from mnistgan_lib import cli, pretrained
+    from mnistgan_lib.core import pretrained
+    from mnistgan_lib.running import cli
 
     training.train("dcgan", tmp_path / "run", profile=TINY, epochs=1, eval_every=1)
     monkeypatch.setattr(pretrained, "WEIGHTS_DIR", tmp_path / "weights")

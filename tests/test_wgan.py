@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from conftest import TINY, needs_real_mnist
-from mnistgan_lib import callbacks, gan, training, wgan
-from mnistgan_lib.backend import keras, tf
-from mnistgan_lib.stabilization import Stabilization
+from mnistgan_lib.gans import gan, wgan
+from mnistgan_lib.running import callbacks, training
+from mnistgan_lib.core.backend import keras, tf
+from mnistgan_lib.gans.stabilization import Stabilization
 
 
 def linear_critic(w: np.ndarray, bias: float = 0.3) -> keras.Model:
@@ -187,7 +188,7 @@ def test_evaluate_model_wgan_gp_reproduces_the_numbers_on_its_card():
     import subprocess
     import sys
 
-    from mnistgan_lib import pretrained
+    from mnistgan_lib.core import pretrained
 
     card = pretrained.read_card("wgan-gp")
     assert card["preset"] == "wgan-gp" and pretrained.read_card("wgan-gp-discriminator")["role"] == "discriminator"

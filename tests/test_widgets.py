@@ -1,14 +1,15 @@
 import numpy as np
 import pytest
 
-from mnistgan_lib import models, widgets
-from mnistgan_lib.backend import seed_everything
+from mnistgan_lib.core import widgets
+from mnistgan_lib.gans import networks
+from mnistgan_lib.core.backend import seed_everything
 
 
 @pytest.fixture(scope="module")
 def generator():
     seed_everything(0)
-    return models.build_generator(8)
+    return networks.build_generator(8)
 
 
 def test_latent_explorer_redraws_when_a_slider_moves(generator):

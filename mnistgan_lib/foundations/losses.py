@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mnistgan_lib.backend import tf
+from mnistgan_lib.core.backend import tf
 
 GENERATOR_LOSSES = ("nonsaturating", "saturating")
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mnistgan_lib import data, pretrained
-from mnistgan_lib.backend import keras
-from mnistgan_lib.gan import generate_images, get_preset
+from mnistgan_lib.core import data, pretrained
+from mnistgan_lib.core.backend import keras
+from mnistgan_lib.gans.gan import generate_images, get_preset
 
 
 def _latest_checkpoint(folder: Path) -> tuple[Path, str]:

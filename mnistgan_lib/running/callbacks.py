@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from mnistgan_lib import data
-from mnistgan_lib.backend import keras
+from mnistgan_lib.core import data
+from mnistgan_lib.core.pixels import grid_image
+from mnistgan_lib.core.backend import keras
 
 HISTORY_START = ["epoch", "seconds"]  # then every metric the model logs, in its own order
 
@@ -32,20 +33,6 @@ def write_atomically(path: Path, text: str) -> None:
     partial = path.with_name(f".{path.name}.partial")
     partial.write_text(text)
     os.replace(partial, path)
-
-
-def grid_image(images: np.ndarray, columns: int = 10) -> Image.Image:
-    """Images in [-1, 1] (N x 28 x 28 x 1) tiled into one greyscale picture, white digits on black."""
-    if columns < 1:
-        raise ValueError(f"columns must be a positive number of images per row, got {columns}")
-    images = data.check_image_stack(np.asarray(images), "images", "the generator has diverged")[..., None]
-    pixels = (data.from_gan_range(images)[..., 0] * 255).round().astype(np.uint8)
-    rows = math.ceil(len(pixels) / columns)
-    canvas = np.zeros((rows * 28, columns * 28), np.uint8)
-    for index, picture in enumerate(pixels):
-        row, column = divmod(index, columns)
-        canvas[row * 28 : (row + 1) * 28, column * 28 : (column + 1) * 28] = picture
-    return Image.fromarray(canvas).resize((columns * 56, rows * 56), Image.NEAREST)
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -108,7 +95,7 @@ class PeriodicMetrics(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs=None) -> None:
         if self.every <= 0 or (epoch + 1) % self.every:
             return
-        from mnistgan_lib import metrics
+        from mnistgan_lib.measuring import metrics
 
         report = metrics.evaluate(*self.model.samples_to_measure(self.samples, seed=0))
         row = {"epoch": epoch + 1, "seconds": round(self.history.seconds, 2), **report.as_dict()}

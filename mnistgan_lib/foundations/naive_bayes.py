@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mnistgan_lib.data import IMAGE_SHAPE, NUM_CLASSES, PIXELS
+from mnistgan_lib.core.data import IMAGE_SHAPE, NUM_CLASSES, PIXELS
 
 
 @dataclass(frozen=True)

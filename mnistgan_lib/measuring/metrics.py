@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from mnistgan_lib import config, data
+from mnistgan_lib.core import config, data
 
 MIN_SAMPLES = 500  # below this, covariances of 128 features are too noisy to compare models
 NN_SUBSET = 1000  # images whose nearest training digit is searched (each search scans all 60,000)
@@ -155,7 +155,7 @@ def _reference() -> dict:
 @lru_cache(maxsize=2)
 def _reference_for(path: str) -> dict:
     """`_reference` computed once per MNIST file: a process that switches files (tests do) never mixes them."""
-    from mnistgan_lib.judge import judge_outputs
+    from mnistgan_lib.measuring.judge import judge_outputs
 
     (x_train, _), (x_test, _) = data.load_mnist()
     test = data.to_gan_range(x_test)
@@ -212,7 +212,7 @@ def evaluate(samples: np.ndarray, labels: np.ndarray | None = None, nn_subset: i
     _require_enough(len(images))
     if labels is not None:
         labels = check_labels(labels, len(images))
-    from mnistgan_lib.judge import judge_outputs
+    from mnistgan_lib.measuring.judge import judge_outputs
 
     reference = _reference()
     probabilities, features = judge_outputs(images)
@@ -266,7 +266,7 @@ def conditional_accuracy(probabilities: np.ndarray, labels: np.ndarray) -> float
 
 def fd_to_test(samples: np.ndarray) -> float:
     """FD-MNIST between `samples` (any accepted range) and the whole MNIST test split."""
-    from mnistgan_lib.judge import judge_outputs
+    from mnistgan_lib.measuring.judge import judge_outputs
 
     images = to_model_range(samples)
     _require_enough(len(images))
@@ -276,7 +276,7 @@ def fd_to_test(samples: np.ndarray) -> float:
 
 def fd_between(images_a: np.ndarray, images_b: np.ndarray) -> float:
     """FD-MNIST between two sets of images (either in any accepted range)."""
-    from mnistgan_lib.judge import judge_outputs
+    from mnistgan_lib.measuring.judge import judge_outputs
 
     a, b = to_model_range(images_a, "first set"), to_model_range(images_b, "second set")
     _require_enough(len(a), "first set")

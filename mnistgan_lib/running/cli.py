@@ -12,7 +12,7 @@ import numpy as np
 
 
 def _train_judge(arguments: argparse.Namespace) -> None:
-    from mnistgan_lib import judge
+    from mnistgan_lib.measuring import judge
 
     model, accuracy = judge.train_judge(epochs=arguments.epochs, seed=arguments.seed)
     print(f"judge test accuracy: {accuracy:.4f}")
@@ -58,7 +58,7 @@ def load_array(path: Path, what: str) -> np.ndarray:
 
 
 def _presets(arguments: argparse.Namespace) -> None:
-    from mnistgan_lib import gan
+    from mnistgan_lib.gans import gan
 
     presets = gan.all_presets()
     width = max(map(len, presets))
@@ -67,7 +67,7 @@ def _presets(arguments: argparse.Namespace) -> None:
 
 
 def _train_dae(arguments: argparse.Namespace) -> None:
-    from mnistgan_lib import autoencoder
+    from mnistgan_lib.denoising import autoencoder
 
     _, card = autoencoder.train_and_ship(
         arguments.variance, epochs=arguments.epochs, seed=arguments.seed, directory=arguments.out,
@@ -81,7 +81,7 @@ def _train_dae(arguments: argparse.Namespace) -> None:
 
 
 def _denoise(arguments: argparse.Namespace) -> None:
-    from mnistgan_lib import autoencoder
+    from mnistgan_lib.denoising import autoencoder
 
     noisy = load_array(arguments.input, "noisy images")
     if not arguments.out.parent.is_dir():
@@ -93,7 +93,7 @@ def _denoise(arguments: argparse.Namespace) -> None:
 
 
 def _psnr_table(arguments: argparse.Namespace) -> None:
-    from mnistgan_lib import autoencoder
+    from mnistgan_lib.denoising import autoencoder
 
     model = autoencoder.load_denoiser(arguments.model)
     clean = autoencoder.clean_test_digits(arguments.images)
@@ -101,13 +101,13 @@ def _psnr_table(arguments: argparse.Namespace) -> None:
 
 
 def _evaluate(arguments: argparse.Namespace) -> None:
-    from mnistgan_lib import metrics
+    from mnistgan_lib.measuring import metrics
 
     if (arguments.samples is None) == (arguments.model is None):
         sys.exit("error: give either a SAMPLES.npy file or --model NAME, not both or neither")
     labels = load_array(arguments.labels, "labels") if arguments.labels else None
     if arguments.model is not None:
-        from mnistgan_lib import sampling
+        from mnistgan_lib.running import sampling
 
         samples, drawn_labels = sampling.sample_model(arguments.model, n=arguments.n, seed=arguments.seed)
         labels = drawn_labels if drawn_labels is not None else labels  # a conditional model knows its labels
@@ -118,9 +118,10 @@ def _evaluate(arguments: argparse.Namespace) -> None:
 
 
 def _train(arguments: argparse.Namespace) -> None:
-    from mnistgan_lib import config, training
-    from mnistgan_lib.callbacks import TrainingDiverged
-    from mnistgan_lib.stabilization import Stabilization
+    from mnistgan_lib.core import config
+    from mnistgan_lib.running import training
+    from mnistgan_lib.running.callbacks import TrainingDiverged
+    from mnistgan_lib.gans.stabilization import Stabilization
 
     out = arguments.out or Path("runs") / arguments.model
     profile = config.get_profile(arguments.profile)
@@ -143,7 +144,7 @@ def _train(arguments: argparse.Namespace) -> None:
 
 
 def _sample(arguments: argparse.Namespace) -> None:
-    from mnistgan_lib import sampling
+    from mnistgan_lib.running import sampling
 
     samples, labels = sampling.sample_model(arguments.model, n=arguments.n, seed=arguments.seed, label=arguments.label)
     np.save(arguments.out, samples.astype(np.float32))
@@ -152,8 +153,10 @@ def _sample(arguments: argparse.Namespace) -> None:
 
 
 def _export(arguments: argparse.Namespace) -> None:
-    from mnistgan_lib import metrics, pretrained, sampling, training
-    from mnistgan_lib.callbacks import read_history, read_jsonl
+    from mnistgan_lib.core import pretrained
+    from mnistgan_lib.measuring import metrics
+    from mnistgan_lib.running import sampling, training
+    from mnistgan_lib.running.callbacks import read_history, read_jsonl
 
     run = Path(arguments.run)
     generator, preset = sampling.load_generator(str(run))

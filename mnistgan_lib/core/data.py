@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnistgan_lib import config
+from mnistgan_lib.core import config
 
 IMAGE_SHAPE = (28, 28)
 PIXELS = IMAGE_SHAPE[0] * IMAGE_SHAPE[1]
@@ -156,7 +156,7 @@ def load_mnist(path: str | os.PathLike | None = None) -> tuple[Split, Split]:
     chosen = Path(path) if path is not None else config.data_path()
     if chosen is not None:
         return load_mnist_npz(chosen)
-    from mnistgan_lib.backend import keras
+    from mnistgan_lib.core.backend import keras
 
     try:
         (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
@@ -231,7 +231,7 @@ def take_subset(images: np.ndarray, labels: np.ndarray, count: int | None, seed:
 
 def make_dataset(images: np.ndarray, labels: np.ndarray | None = None, batch_size: int = 128, seed: int = 0):
     """A shuffled, cached, prefetched `tf.data.Dataset` of [-1, 1] images (and labels) in full batches."""
-    from mnistgan_lib.backend import tf
+    from mnistgan_lib.core.backend import tf
 
     if batch_size <= 0 or batch_size > len(images):
         raise ValueError(f"batch_size must be in 1..{len(images)} (the number of images), got {batch_size}")
@@ -250,7 +250,7 @@ def make_epoch_batches(images: np.ndarray, batch_size: int, seed: int, first_epo
     (seed, e), so a run resumed at epoch e sees exactly the batches an
     uninterrupted run would have seen.
     """
-    from mnistgan_lib.backend import tf
+    from mnistgan_lib.core.backend import tf
 
     if batch_size <= 0 or batch_size > len(images):
         raise ValueError(f"batch_size must be in 1..{len(images)} (the number of images), got {batch_size}")

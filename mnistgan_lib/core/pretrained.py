@@ -66,7 +66,7 @@ def save_with_card(model, name: str, card: dict, directory: str | os.PathLike | 
 
 def _without_optimizer(model):
     """A copy of `model` with its weights but no optimizer state, which shipped files do not need."""
-    from mnistgan_lib.backend import keras
+    from mnistgan_lib.core.backend import keras
 
     # Rebuilt from its config, the copy is never compiled (clone_model keeps a compiled model's optimizer).
     copy = type(model).from_config(model.get_config())

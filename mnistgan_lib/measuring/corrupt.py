@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from mnistgan_lib import data
+from mnistgan_lib.core import data
 
 
 def _unit_images(images: np.ndarray) -> np.ndarray:

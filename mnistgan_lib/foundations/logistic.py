@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mnistgan_lib.data import NUM_CLASSES
+from mnistgan_lib.core.data import NUM_CLASSES
 
 
 @dataclass(frozen=True)

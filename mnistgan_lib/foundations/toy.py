@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mnistgan_lib import losses
-from mnistgan_lib.backend import keras, tf
+from mnistgan_lib.foundations import losses
+from mnistgan_lib.core.backend import keras, tf
 
 # --- densities on a grid ---------------------------------------------------------------
 

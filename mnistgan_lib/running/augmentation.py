@@ -11,7 +11,7 @@ and reports test accuracy on all 10,000 MNIST test digits. The generator was
 trained on all 60,000 labelled training digits, so `real + generated` is not a
 semi-supervised result: `real + real` is the comparison that uses the same labels.
 
-    python -m mnistgan_lib.augmentation --model acgan --out mnistgan_lib/results/acgan/augmentation.json
+    python -m mnistgan_lib.running.augmentation --model acgan --out mnistgan_lib/results/acgan/augmentation.json
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mnistgan_lib import data
-from mnistgan_lib.backend import keras, seed_everything, tf
+from mnistgan_lib.core import data
+from mnistgan_lib.core.backend import keras, seed_everything, tf
 
 layers = keras.layers
 CONDITIONS = ("real", "real + generated", "generated", "real + real")
@@ -97,7 +97,7 @@ def training_set(condition: str, real: tuple, generated: tuple, extra_real: tupl
 def run_experiment(model: str = "acgan", sizes=(100, 1000), seeds=(0, 1, 2), generated: int = 10_000,
                    steps: int = 1000, conditions=CONDITIONS) -> list[dict]:
     """Test accuracy for every (labelled size, seed, condition); one dict per trained classifier."""
-    from mnistgan_lib import sampling
+    from mnistgan_lib.running import sampling
 
     (x_train, y_train), (x_test, y_test) = data.load_mnist()
     x_train, x_test = data.to_gan_range(x_train), data.to_gan_range(x_test)
@@ -130,8 +130,8 @@ def summarise(rows: list[dict]) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m mnistgan_lib.augmentation`: run the experiment and write its rows as JSON."""
-    parser = argparse.ArgumentParser(prog="python -m mnistgan_lib.augmentation", description=__doc__,
+    """`python -m mnistgan_lib.running.augmentation`: run the experiment and write its rows as JSON."""
+    parser = argparse.ArgumentParser(prog="python -m mnistgan_lib.running.augmentation", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="acgan", help="a conditional generator: shipped name or run folder")
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000], help="labelled digits (multiples of 10)")
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True, help="JSON file for the results")
     arguments = parser.parse_args(argv)
     rows = run_experiment(arguments.model, arguments.sizes, arguments.seeds, arguments.generated, arguments.steps)
-    command = "python -m mnistgan_lib.augmentation " + " ".join(argv if argv is not None else __import__("sys").argv[1:])
+    command = "python -m mnistgan_lib.running.augmentation " + " ".join(argv if argv is not None else __import__("sys").argv[1:])
     arguments.out.parent.mkdir(parents=True, exist_ok=True)
     arguments.out.write_text(json.dumps({"command": command, "rows": rows}, indent=1) + "\n")
     for line in summarise(rows):

@@ -26,10 +26,11 @@ import math
 
 import numpy as np
 
-from mnistgan_lib import data, models
-from mnistgan_lib.backend import keras, tf
-from mnistgan_lib.gan import GAN, GanPreset
-from mnistgan_lib.stabilization import NONE, Stabilization
+from mnistgan_lib.core import data
+from mnistgan_lib.gans import networks
+from mnistgan_lib.core.backend import keras, tf
+from mnistgan_lib.gans.gan import GAN, GanPreset
+from mnistgan_lib.gans.stabilization import NONE, Stabilization
 
 # --- losses -----------------------------------------------------------------------------
 
@@ -205,11 +206,11 @@ def build_critic() -> keras.Model:
     """The critic all three presets share: the default DCGAN discriminator (no batch normalization), a linear score."""
     # No batch normalization: it would make each image's score depend on its batch, which the
     # gradient penalty (a per-image gradient) does not allow; the network already ends in a linear unit.
-    return models.build_conv_discriminator(batch_norm=False)
+    return networks.build_conv_discriminator(batch_norm=False)
 
 
 def _preset(name: str, summary: str, make_optimizer, **options) -> GanPreset:
-    return GanPreset(name, summary, models.build_generator, build_critic, models.DEFAULT_LATENT_DIM, "normal", 64,
+    return GanPreset(name, summary, networks.build_generator, build_critic, networks.DEFAULT_LATENT_DIM, "normal", 64,
                      make_optimizer, gan_class=WGAN, gan_options=options)
 
 

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mnistgan_lib import losses, models
-from mnistgan_lib.backend import keras, tf
-from mnistgan_lib.stabilization import NONE, Stabilization
+from mnistgan_lib.foundations import losses
+from mnistgan_lib.gans import networks
+from mnistgan_lib.core.backend import keras, tf
+from mnistgan_lib.gans.stabilization import NONE, Stabilization
 
 NOISE_KINDS = ("normal", "uniform")
 
@@ -58,37 +59,37 @@ PRESETS: dict[str, GanPreset] = {
     for preset in [
         GanPreset(
             "dcgan-unclustered", "the default's networks and settings without self-conditioning (the previous default)",
-            models.build_generator, models.build_discriminator, 64, "normal", 64, DEFAULT_OPTIMIZER, ema_decay=0.999,
+            networks.build_generator, networks.build_discriminator, 64, "normal", 64, DEFAULT_OPTIMIZER, ema_decay=0.999,
         ),
         GanPreset(
             "dcgan-source", "source design (a): 256-d uniform noise, four transposes, BatchNorm and dropout",
-            models.build_source_generator, models.build_source_discriminator, 256, "uniform", 128, _adam(1e-3),
+            networks.build_source_generator, networks.build_source_discriminator, 256, "uniform", 128, _adam(1e-3),
         ),
         GanPreset(
             "dcgan-paper", "source design (b): the DCGAN paper's guidelines, Adam(3e-4, 0.5), batch 32",
-            models.build_paper_generator, models.build_paper_discriminator, 100, "normal", 32, _adam(3e-4, 0.5),
+            networks.build_paper_generator, networks.build_paper_discriminator, 100, "normal", 32, _adam(3e-4, 0.5),
         ),
         GanPreset(
             "dcgan-compact", "source design (c): a compact sequential DCGAN with selu and dropout",
-            models.build_compact_generator, models.build_compact_discriminator, 100, "normal", 32,
+            networks.build_compact_generator, networks.build_compact_discriminator, 100, "normal", 32,
             lambda: keras.optimizers.RMSprop(1e-3),
         ),
         GanPreset(
             "dcgan-fragile", "the plain DCGAN's networks made unstable on purpose: Adam(2e-3, beta_1 0.9), no averaging",
             # The stabilization chapter's baseline: this discriminator wins within an epoch and the generator collapses.
-            models.build_generator, models.build_discriminator, 64, "normal", 64, _adam(2e-3, 0.9),
+            networks.build_generator, networks.build_discriminator, 64, "normal", 64, _adam(2e-3, 0.9),
         ),
         GanPreset(
             "dcgan-tutorial", "the TensorFlow DCGAN tutorial: the benchmark's baseline, Adam(1e-4), batch 256",
-            models.build_tutorial_generator, models.build_compact_discriminator, 100, "normal", 256, _adam(1e-4),
+            networks.build_tutorial_generator, networks.build_compact_discriminator, 100, "normal", 256, _adam(1e-4),
         ),
     ]
 }
 
 
 # Modules that define presets of other GAN kinds, each in a PRESETS dict of its own.
-DEFAULT_PRESET_MODULE = "mnistgan_lib.selfcond"  # the default `dcgan`, listed first
-OTHER_PRESET_MODULES = ("mnistgan_lib.acgan", "mnistgan_lib.wgan")
+DEFAULT_PRESET_MODULE = "mnistgan_lib.gans.selfcond"  # the default `dcgan`, listed first
+OTHER_PRESET_MODULES = ("mnistgan_lib.gans.acgan", "mnistgan_lib.gans.wgan")
 
 
 def all_presets() -> dict[str, GanPreset]:
@@ -255,7 +256,7 @@ def generate_images(generator: keras.Model, latent_dim: int, noise: str, count: 
 def build_gan(preset: GanPreset | str, seed: int = 0, generator_loss: str = "nonsaturating",
               stabilization: Stabilization = NONE) -> GAN:
     """A compiled GAN (of the preset's class) for a preset, seeded so that its initial weights repeat."""
-    from mnistgan_lib.backend import seed_everything
+    from mnistgan_lib.core.backend import seed_everything
 
     preset = get_preset(preset) if isinstance(preset, str) else preset
     seed_everything(seed)

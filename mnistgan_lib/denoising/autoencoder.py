@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mnistgan_lib import corrupt, data, metrics, pretrained
-from mnistgan_lib.backend import keras, seed_everything, tf
+from mnistgan_lib.core import data, pretrained
+from mnistgan_lib.measuring import corrupt, metrics
+from mnistgan_lib.core.backend import keras, seed_everything, tf
 
 layers = keras.layers
 DAE_NAME = "dae"
@@ -282,7 +283,7 @@ def train_and_ship(variance: float = DEFAULT_VARIANCE, epochs: int = 8, seed: in
         "role": "denoiser",
         "what": "convolutional denoising autoencoder: noisy digits in [0, 1] -> clean digits in [0, 1]",
         "command": command,
-        "architecture": "mnistgan_lib.autoencoder.build_denoiser(): build_autoencoder(code_size=None, "
+        "architecture": "mnistgan_lib.denoising.autoencoder.build_denoiser(): build_autoencoder(code_size=None, "
                         f"filters={DEFAULT_FILTERS})",
         "trained_on": "MNIST training split (60,000 images) in [0, 1], Gaussian noise clipped to [0, 1], fresh each epoch",
         "variance": variance,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from mnistgan_lib.backend import keras, tf
+from mnistgan_lib.core.backend import keras, tf
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Network builders: the MNIST judge and the generators the chapters train.
+"""Network builders: the DCGAN generators and discriminators the chapters train.
 
 Builders return uncompiled `keras.Model`s with fixed names, so shipped
 weights (see `pretrained`) always load into the architecture they came from.
@@ -6,25 +6,10 @@ weights (see `pretrained`) always load into the architecture they came from.
 
 from __future__ import annotations
 
-from mnistgan_lib.backend import keras
+from mnistgan_lib.core.backend import keras
 
 layers = keras.layers
-JUDGE_FEATURES = "features"
 DEFAULT_LATENT_DIM = 64
-
-
-def build_judge() -> keras.Model:
-    """A small CNN classifier of MNIST digits in [-1, 1]; its 128-unit `features` layer feeds FD-MNIST."""
-    inputs = keras.Input((28, 28, 1), name="image")
-    x = inputs
-    for filters in (32, 64):
-        x = layers.Conv2D(filters, 3, activation="relu")(x)
-        x = layers.Conv2D(filters, 3, activation="relu")(x)
-        x = layers.MaxPooling2D()(x)
-    x = layers.Dropout(0.25)(layers.Flatten()(x))
-    features = layers.Dense(128, activation="relu", name=JUDGE_FEATURES)(x)
-    outputs = layers.Dense(10, activation="softmax", name="class")(layers.Dropout(0.4)(features))
-    return keras.Model(inputs, outputs, name="judge")
 
 
 def build_generator(latent_dim: int = DEFAULT_LATENT_DIM) -> keras.Model:

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from mnistgan_lib import data, models
-from mnistgan_lib.acgan import LABEL_EMBEDDING, ACGAN, build_two_head_discriminator
-from mnistgan_lib.backend import keras, tf
-from mnistgan_lib.gan import DEFAULT_OPTIMIZER, GAN, GanPreset
+from mnistgan_lib.core import data
+from mnistgan_lib.gans import networks
+from mnistgan_lib.gans.acgan import LABEL_EMBEDDING, ACGAN, build_two_head_discriminator
+from mnistgan_lib.core.backend import keras, tf
+from mnistgan_lib.gans.gan import DEFAULT_OPTIMIZER, GAN, GanPreset
 
 layers = keras.layers
 CLUSTERS = 50  # more clusters than digits: each one is then nearly a single digit (k-means at 10 mixes them)
@@ -126,14 +127,14 @@ class ClusterPicker(layers.Layer):
         return {**super().get_config(), "clusters": self.clusters}
 
 
-def build_self_conditioned_generator(latent_dim: int = models.DEFAULT_LATENT_DIM + 1, clusters: int = CLUSTERS) -> keras.Model:
+def build_self_conditioned_generator(latent_dim: int = networks.DEFAULT_LATENT_DIM + 1, clusters: int = CLUSTERS) -> keras.Model:
     """noise -> digit: the last noise coordinate picks a cluster, whose embedding joins the other coordinates."""
     if latent_dim < 2:
         raise ValueError(f"latent_dim must be at least 2 (style coordinates and one cluster coordinate), got {latent_dim}")
     noise = keras.Input((latent_dim,), name="noise")
     cluster = ClusterPicker(clusters, name=CLUSTER_LAYER)(noise)
     embedded = layers.Embedding(clusters, LABEL_EMBEDDING, name="cluster_embedding")(cluster)
-    image = models.generator_trunk(layers.Concatenate()([noise[:, :-1], embedded]))
+    image = networks.generator_trunk(layers.Concatenate()([noise[:, :-1], embedded]))
     return keras.Model(noise, image, name="generator")
 
 
@@ -173,7 +174,7 @@ class SelfConditionedGAN(ACGAN):
 PRESETS: dict[str, GanPreset] = {
     "dcgan": GanPreset(
         "dcgan", f"the library's default: small and fast on a CPU, self-conditioned on {CLUSTERS} k-means clusters, weights averaged",
-        build_self_conditioned_generator, lambda: build_two_head_discriminator(CLUSTERS), models.DEFAULT_LATENT_DIM + 1,
+        build_self_conditioned_generator, lambda: build_two_head_discriminator(CLUSTERS), networks.DEFAULT_LATENT_DIM + 1,
         "normal", 64, DEFAULT_OPTIMIZER, ema_decay=0.999, gan_class=SelfConditionedGAN,
         # D's cluster head learns real images only, as in the acgan preset (the AC-GAN chapter measures why).
         gan_options={"fake_class_weight": 0.0},

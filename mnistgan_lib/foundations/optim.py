@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mnistgan_lib.backend import keras
+from mnistgan_lib.core.backend import keras
 
 Array = Any  # a NumPy array or a TensorFlow tensor: the step functions only use arithmetic on it
 State = dict[str, Array]

@@ -7,7 +7,7 @@ import io
 import ipywidgets
 import numpy as np
 
-from mnistgan_lib.callbacks import grid_image
+from mnistgan_lib.core.pixels import grid_image
 
 
 def png_bytes(images: np.ndarray, columns: int = 1) -> bytes:

@@ -16,24 +16,27 @@ from __future__ import annotations
 
 import numpy as np
 
-from mnistgan_lib import data, losses, metrics, models
-from mnistgan_lib.backend import keras, tf
-from mnistgan_lib.gan import DEFAULT_OPTIMIZER, GAN, GanPreset, generate_images
-from mnistgan_lib.sampling import requested_labels
+from mnistgan_lib.core import data
+from mnistgan_lib.foundations import losses
+from mnistgan_lib.measuring import metrics
+from mnistgan_lib.gans import networks
+from mnistgan_lib.core.backend import keras, tf
+from mnistgan_lib.gans.gan import DEFAULT_OPTIMIZER, GAN, GanPreset, generate_images
+from mnistgan_lib.running.sampling import requested_labels
 
 layers = keras.layers
 NUM_CLASSES = data.NUM_CLASSES
 LABEL_EMBEDDING = 32  # numbers per class; plenty for 10 classes, small next to the 64-d noise
 
 
-def build_conditional_generator(latent_dim: int = models.DEFAULT_LATENT_DIM) -> keras.Model:
+def build_conditional_generator(latent_dim: int = networks.DEFAULT_LATENT_DIM) -> keras.Model:
     """[noise, label] -> digit: the default DCGAN generator fed noise concatenated with a learned label embedding."""
     if latent_dim < 1:
         raise ValueError(f"latent_dim must be a positive integer, got {latent_dim}")
     noise = keras.Input((latent_dim,), name="noise")
     label = keras.Input((), dtype="int32", name="label")
     embedded = layers.Embedding(NUM_CLASSES, LABEL_EMBEDDING, name="label_embedding")(label)
-    image = models.generator_trunk(layers.Concatenate()([noise, embedded]))
+    image = networks.generator_trunk(layers.Concatenate()([noise, embedded]))
     return keras.Model([noise, label], image, name="generator")
 
 
@@ -176,7 +179,7 @@ def per_class_quality(probabilities: np.ndarray, features: np.ndarray, requested
 def _preset(name: str, summary: str, fake_class_weight: float) -> GanPreset:
     """An AC-GAN on the default DCGAN's networks and optimizer settings, with the class head on D."""
     return GanPreset(
-        name, summary, build_conditional_generator, build_two_head_discriminator, models.DEFAULT_LATENT_DIM,
+        name, summary, build_conditional_generator, build_two_head_discriminator, networks.DEFAULT_LATENT_DIM,
         "normal", 64, DEFAULT_OPTIMIZER, ema_decay=0.999, gan_class=ACGAN,
         gan_options={"fake_class_weight": fake_class_weight}, conditional=True,
     )

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mnistgan_lib import data
-from mnistgan_lib.backend import keras, tf
+from mnistgan_lib.core import data
+from mnistgan_lib.core.backend import keras, tf
 
 
 def mlp(batch_norm: bool, hidden: tuple[int, ...] = (100, 100, 100), classes: int = 10) -> keras.Model:

@@ -16,9 +16,10 @@ import json
 import time
 from pathlib import Path
 
-from mnistgan_lib import callbacks, config, data
-from mnistgan_lib.gan import GAN, build_gan, get_preset
-from mnistgan_lib.stabilization import NONE, Stabilization
+from mnistgan_lib.core import config, data
+from mnistgan_lib.running import callbacks
+from mnistgan_lib.gans.gan import GAN, build_gan, get_preset
+from mnistgan_lib.gans.stabilization import NONE, Stabilization
 
 
 def _check_same_run(run_file: Path, settings: dict) -> None:

@@ -7,17 +7,33 @@ from functools import lru_cache
 
 import numpy as np
 
-from mnistgan_lib import data, models, pretrained
-from mnistgan_lib.backend import keras, seed_everything, tf
+from mnistgan_lib.core import data, pretrained
+from mnistgan_lib.core.backend import keras, seed_everything, tf
 
 JUDGE_NAME = "judge"
+JUDGE_FEATURES = "features"  # the layer whose activations FD-MNIST compares
+layers = keras.layers
+
+
+def build_judge() -> keras.Model:
+    """A small CNN classifier of MNIST digits in [-1, 1]; its 128-unit `features` layer feeds FD-MNIST."""
+    inputs = keras.Input((28, 28, 1), name="image")
+    x = inputs
+    for filters in (32, 64):
+        x = layers.Conv2D(filters, 3, activation="relu")(x)
+        x = layers.Conv2D(filters, 3, activation="relu")(x)
+        x = layers.MaxPooling2D()(x)
+    x = layers.Dropout(0.25)(layers.Flatten()(x))
+    features = layers.Dense(128, activation="relu", name=JUDGE_FEATURES)(x)
+    outputs = layers.Dense(10, activation="softmax", name="class")(layers.Dropout(0.4)(features))
+    return keras.Model(inputs, outputs, name="judge")
 
 
 def train_judge(epochs: int = 4, seed: int = 0, batch_size: int = 128, verbose: int = 1) -> tuple[keras.Model, float]:
     """Train the judge on MNIST's training split only; return it and its test accuracy."""
     seed_everything(seed)
     (x_train, y_train), (x_test, y_test) = data.load_mnist()
-    judge = models.build_judge()
+    judge = build_judge()
     # Small shifts make the judge read digits by shape, not by exact position.
     augment = keras.Sequential([keras.layers.RandomTranslation(0.08, 0.08, fill_value=-1.0, seed=seed)])
     train = (
@@ -38,7 +54,7 @@ def save_judge(judge: keras.Model, accuracy: float, epochs: int, seed: int, dire
     """Ship the judge's weights with a card that says how they were made."""
     card = {
         "name": JUDGE_NAME,
-        "what": "MNIST classifier used by mnistgan_lib.metrics (FD-MNIST features, classifier score, coverage)",
+        "what": "MNIST classifier used by mnistgan_lib.measuring.metrics (FD-MNIST features, classifier score, coverage)",
         "command": f"python -m mnistgan_lib train-judge --epochs {epochs} --seed {seed}",
         "trained_on": "MNIST training split (60,000 images), scaled to [-1, 1]",
         "test_accuracy": round(accuracy, 4),
@@ -55,8 +71,8 @@ def save_judge(judge: keras.Model, accuracy: float, epochs: int, seed: int, dire
 @lru_cache(maxsize=1)
 def load_judge() -> keras.Model:
     """The shipped judge, checked against its card, with a second output: its `features` layer."""
-    judge = pretrained.load_into(models.build_judge(), JUDGE_NAME)
-    return keras.Model(judge.input, [judge.output, judge.get_layer(models.JUDGE_FEATURES).output], name="judge")
+    judge = pretrained.load_into(build_judge(), JUDGE_NAME)
+    return keras.Model(judge.input, [judge.output, judge.get_layer(JUDGE_FEATURES).output], name="judge")
 
 
 def judge_outputs(images: np.ndarray, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,2 @@
+"""The denoising autoencoder chapter's model, training and PSNR table.
+"""
