@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 
 
 class WeightsError(ValueError):

@@ -1,111 +1,23 @@
-"""A GAN as a `keras.Model` with its own `train_step`, and the named DCGAN presets the course compares.
+"""A GAN as a `keras.Model` with its own `train_step` (the DCGAN chapter).
 
-One training step updates the discriminator on a real and a fake batch, then
-the generator on a fresh fake batch, and logs both losses and the
-discriminator's accuracy on real and on fake images. The generator can be
-tracked by an exponential moving average of its weights (`ema_decay`),
-which samples better than the last iterate of a noisy game.
+One training step is a discriminator step (one update on a real and a fake
+batch) and then a generator step (one update on a fresh fake batch); each
+returns the numbers it logs. The AC-GAN, the self-conditioned GAN and the
+WGAN override those two steps and nothing else of the loop. The generator
+can be tracked by an exponential moving average of its weights
+(`ema_decay`), which samples better than the last iterate of a noisy game.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
-
 import numpy as np
 
-from mnistgan_lib.foundations import losses
-from mnistgan_lib.gans import networks
 from mnistgan_lib.core.backend import keras, tf
+from mnistgan_lib.foundations import losses
 from mnistgan_lib.gans.stabilization import NONE, Stabilization
 
 NOISE_KINDS = ("normal", "uniform")
-
-
-@dataclass(frozen=True)
-class GanPreset:
-    """Everything that defines one GAN recipe: networks, noise, batch size, optimizers and the model class.
-
-    `gan_class` (default `GAN`) and `gan_options` let the AC-GAN and WGAN modules
-    define presets of their own kinds; `conditional` presets' generators take
-    [noise, labels] and train on (images, labels) batches.
-    """
-
-    name: str
-    summary: str
-    build_generator: Callable[[int], keras.Model]
-    build_discriminator: Callable[[], keras.Model]
-    latent_dim: int
-    noise: str
-    batch_size: int
-    make_optimizer: Callable[[], keras.optimizers.Optimizer]
-    ema_decay: float | None = None
-    gan_class: type | None = None
-    gan_options: dict = field(default_factory=dict)
-    conditional: bool = False
-
-
-def _adam(learning_rate: float, beta_1: float = 0.9) -> Callable[[], keras.optimizers.Optimizer]:
-    return lambda: keras.optimizers.Adam(learning_rate, beta_1=beta_1)
-
-
-# The default recipe's optimizer (one per network). Adam at 1e-3, not the usual 2e-4: in equal CPU time
-# it learns much faster (a note in NOTES.md).
-DEFAULT_OPTIMIZER = _adam(1e-3, 0.5)
-
-PRESETS: dict[str, GanPreset] = {
-    preset.name: preset
-    for preset in [
-        GanPreset(
-            "dcgan-unclustered", "the default's networks and settings without self-conditioning (the previous default)",
-            networks.build_generator, networks.build_discriminator, 64, "normal", 64, DEFAULT_OPTIMIZER, ema_decay=0.999,
-        ),
-        GanPreset(
-            "dcgan-source", "source design (a): 256-d uniform noise, four transposes, BatchNorm and dropout",
-            networks.build_source_generator, networks.build_source_discriminator, 256, "uniform", 128, _adam(1e-3),
-        ),
-        GanPreset(
-            "dcgan-paper", "source design (b): the DCGAN paper's guidelines, Adam(3e-4, 0.5), batch 32",
-            networks.build_paper_generator, networks.build_paper_discriminator, 100, "normal", 32, _adam(3e-4, 0.5),
-        ),
-        GanPreset(
-            "dcgan-compact", "source design (c): a compact sequential DCGAN with selu and dropout",
-            networks.build_compact_generator, networks.build_compact_discriminator, 100, "normal", 32,
-            lambda: keras.optimizers.RMSprop(1e-3),
-        ),
-        GanPreset(
-            "dcgan-fragile", "the plain DCGAN's networks made unstable on purpose: Adam(2e-3, beta_1 0.9), no averaging",
-            # The stabilization chapter's baseline: this discriminator wins within an epoch and the generator collapses.
-            networks.build_generator, networks.build_discriminator, 64, "normal", 64, _adam(2e-3, 0.9),
-        ),
-        GanPreset(
-            "dcgan-tutorial", "the TensorFlow DCGAN tutorial: the benchmark's baseline, Adam(1e-4), batch 256",
-            networks.build_tutorial_generator, networks.build_compact_discriminator, 100, "normal", 256, _adam(1e-4),
-        ),
-    ]
-}
-
-
-# Modules that define presets of other GAN kinds, each in a PRESETS dict of its own.
-DEFAULT_PRESET_MODULE = "mnistgan_lib.gans.selfcond"  # the default `dcgan`, listed first
-OTHER_PRESET_MODULES = ("mnistgan_lib.gans.acgan", "mnistgan_lib.gans.wgan")
-
-
-def all_presets() -> dict[str, GanPreset]:
-    """Every named model the training and sampling commands know: the default, these DCGANs, then AC-GAN and WGAN presets."""
-    merged = {**importlib.import_module(DEFAULT_PRESET_MODULE).PRESETS, **PRESETS}
-    for module in OTHER_PRESET_MODULES:
-        merged.update(importlib.import_module(module).PRESETS)
-    return merged
-
-
-def get_preset(name: str) -> GanPreset:
-    """The preset called `name`, or a ValueError listing the ones there are."""
-    presets = all_presets()
-    if name not in presets:
-        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(presets)}")
-    return presets[name]
+NUM_CLASSES = 10
 
 
 def sample_noise(shape, kind: str, seed) -> tf.Tensor:
@@ -117,8 +29,37 @@ def sample_noise(shape, kind: str, seed) -> tf.Tensor:
     raise ValueError(f"noise must be one of {', '.join(NOISE_KINDS)}, got {kind!r}")
 
 
+def requested_labels(n: int, label: int | None = None) -> np.ndarray:
+    """Classes to ask a conditional generator for: all `label`, or 0, 1, ..., 9, 0, 1, ... (balanced)."""
+    if label is None:
+        return np.arange(n) % NUM_CLASSES
+    if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not 0 <= label < NUM_CLASSES:
+        raise ValueError(f"label must be a digit class from 0 to 9, got {label!r}")
+    return np.full(n, int(label))
+
+
+def generate_images(generator: keras.Model, latent_dim: int, noise: str, count: int, seed: int = 0,
+                    labels=None, batch_size: int = 1000) -> np.ndarray:
+    """`count` images in [-1, 1] (N x 28 x 28 x 1) from `generator`, for noise drawn with `seed`.
+
+    A conditional generator also gets `labels` (one class per image).
+    """
+    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
+        raise ValueError(f"count must be a positive number of images, got {count!r}")
+    if labels is not None:
+        labels = np.asarray(labels)
+        if labels.shape != (count,):
+            raise ValueError(f"labels must hold one class per image, shape ({count},), got shape {labels.shape}")
+    z = np.asarray(sample_noise((count, latent_dim), noise, keras.random.SeedGenerator(seed)))
+    inputs = z if labels is None else [z, labels.astype(np.int32)]
+    return np.asarray(generator.predict(inputs, batch_size=batch_size, verbose=0))
+
+
 class GAN(keras.Model):
     """A generator and a discriminator trained against each other with `fit()`."""
+
+    conditional = False  # whether the generator is told which digit to draw
+    TRACKED = ("d_loss", "g_loss", "d_acc_real", "d_acc_fake")  # what `fit()` logs, in this order
 
     def __init__(
         self,
@@ -136,22 +77,20 @@ class GAN(keras.Model):
         if noise not in NOISE_KINDS:
             raise ValueError(f"noise must be one of {', '.join(NOISE_KINDS)}, got {noise!r}")
         if generator_loss not in losses.GENERATOR_LOSSES:
-            raise ValueError(f"generator_loss must be one of {', '.join(losses.GENERATOR_LOSSES)}, got {generator_loss!r}")
+            raise ValueError(f"generator_loss must be one of {', '.join(losses.GENERATOR_LOSSES)}, "
+                             f"got {generator_loss!r}")
         if ema_decay is not None and not 0.0 < ema_decay < 1.0:
             raise ValueError(f"ema_decay must lie in (0, 1) or be None, got {ema_decay}")
+        if not isinstance(stabilization, Stabilization):
+            raise TypeError(f"stabilization must be a Stabilization, got {type(stabilization).__name__}")
         self.generator, self.discriminator = generator, discriminator
         self.latent_dim, self.noise, self.generator_loss_kind = latent_dim, noise, generator_loss
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.ema_decay = ema_decay
-        if not isinstance(stabilization, Stabilization):
-            raise TypeError(f"stabilization must be a Stabilization, got {type(stabilization).__name__}")
-        self.stabilization = stabilization
+        self.ema_decay, self.stabilization = ema_decay, stabilization
         self.ema_generator = keras.models.clone_model(generator) if ema_decay else None
         if self.ema_generator is not None:
             self.ema_generator.set_weights(generator.get_weights())
-        self.trackers = {
-            name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", "d_acc_real", "d_acc_fake")
-        }
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.TRACKED}
 
     @property
     def metrics(self) -> list:
@@ -171,9 +110,15 @@ class GAN(keras.Model):
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
 
+    # --- what one step is made of ---------------------------------------------------------
+
     def noise_batch(self, count) -> tf.Tensor:
         """A batch of latent vectors from this GAN's noise distribution and seed stream."""
         return sample_noise((count, self.latent_dim), self.noise, self.seed_generator)
+
+    def fake_batch(self, count) -> tuple[tf.Tensor, tf.Tensor | None]:
+        """Generated digits for a fresh batch of noise, and the classes they were asked for (None here)."""
+        return self.generator(self.noise_batch(count), training=True), None
 
     def training_labels(self, images: np.ndarray, labels: np.ndarray) -> np.ndarray | None:
         """What to pair each training image with: nothing (an unconditional GAN reads images only)."""
@@ -187,30 +132,49 @@ class GAN(keras.Model):
         """What the discriminator is shown: `images`, plus the annealed instance noise when that is on."""
         return self.stabilization.perturb(images, self.d_optimizer.iterations, self.seed_generator)
 
-    def train_step(self, batch):
-        real = batch[0] if isinstance(batch, (tuple, list)) else batch
-        count = tf.shape(real)[0]
-        fake = self.generator(self.noise_batch(count), training=True)
+    def apply_gradients(self, tape: tf.GradientTape, loss, network: keras.Model, optimizer) -> None:
+        """One optimizer update of `network` down the gradient of `loss`."""
+        gradients = tape.gradient(loss, network.trainable_variables)
+        optimizer.apply(gradients, network.trainable_variables)
+
+    # --- the two steps --------------------------------------------------------------------
+
+    def discriminator_step(self, real, labels=None) -> dict:
+        """One discriminator update on a real batch and a fresh fake one; returns what it logs."""
+        fake, _ = self.fake_batch(tf.shape(real)[0])
         with tf.GradientTape() as tape:
             real_logits = self.discriminator(self.discriminator_view(real), training=True)
             fake_logits = self.discriminator(self.discriminator_view(fake), training=True)
             real_target, fake_target = self.real_and_fake_targets(real_logits, fake_logits)
             d_loss = losses.discriminator_loss(real_logits, fake_logits, real_target, fake_target)
-        gradients = tape.gradient(d_loss, self.discriminator.trainable_variables)
-        self.d_optimizer.apply(gradients, self.discriminator.trainable_variables)
-
-        with tf.GradientTape() as tape:
-            fooled = self.discriminator_view(self.generator(self.noise_batch(count), training=True))
-            fooled_logits = self.discriminator(fooled, training=True)
-            g_loss = losses.generator_loss(fooled_logits, self.generator_loss_kind)
-        gradients = tape.gradient(g_loss, self.generator.trainable_variables)
-        self.g_optimizer.apply(gradients, self.generator.trainable_variables)
-        self.update_ema()
-
+        self.apply_gradients(tape, d_loss, self.discriminator, self.d_optimizer)
         d_acc_real, d_acc_fake = losses.real_and_fake_accuracy(real_logits, fake_logits)
-        values = {"d_loss": d_loss, "g_loss": g_loss, "d_acc_real": d_acc_real, "d_acc_fake": d_acc_fake}
-        for name, value in values.items():
-            self.trackers[name].update_state(value)
+        return {"d_loss": d_loss, "d_acc_real": d_acc_real, "d_acc_fake": d_acc_fake}
+
+    def generator_step(self, count) -> dict:
+        """One generator update on a fresh fake batch, then the weight average; returns what it logs."""
+        with tf.GradientTape() as tape:
+            fooled, _ = self.fake_batch(count)
+            fooled_logits = self.discriminator(self.discriminator_view(fooled), training=True)
+            g_loss = losses.generator_loss(fooled_logits, self.generator_loss_kind)
+        self.apply_gradients(tape, g_loss, self.generator, self.g_optimizer)
+        self.update_ema()
+        return {"g_loss": g_loss}
+
+    def train_step(self, batch):
+        # A batch is images, or (images, labels) for a GAN that pairs images with classes.
+        real, labels = batch if isinstance(batch, (tuple, list)) else (batch, None)
+        # Phase 1: the discriminator learns to tell this real batch from a fresh fake one.
+        logged = self.discriminator_step(real, labels)
+        # Phase 2: the generator learns to fool the updated discriminator.
+        logged.update(self.generator_step(tf.shape(real)[0]))
+        # Phase 3: running means of everything logged, for the progress bar and history.csv.
+        return self.record(logged)
+
+    def record(self, logged: dict, weights: dict | None = None) -> dict:
+        """Add this step's values to the trackers (a value with weight 0 is left out); return their means."""
+        for name, value in logged.items():
+            self.trackers[name].update_state(value, sample_weight=(weights or {}).get(name))
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
     def update_ema(self) -> None:
@@ -223,47 +187,21 @@ class GAN(keras.Model):
         for average, current in zip(self.ema_generator.weights, self.generator.weights):
             average.assign(decay * average + (1.0 - decay) * current)
 
-    def generate(self, count: int, seed: int = 0) -> np.ndarray:
-        """`count` images in [-1, 1] (N x 28 x 28 x 1) from the sampler, for noise drawn with `seed`."""
-        return generate_images(self.sampler, self.latent_dim, self.noise, count, seed)
+    # --- sampling -------------------------------------------------------------------------
+
+    def generate(self, count: int, seed: int = 0, labels=None) -> np.ndarray:
+        """`count` images in [-1, 1] (N x 28 x 28 x 1) from the sampler, for noise drawn with `seed`.
+
+        A conditional GAN draws the digits `labels` (default 0, 1, ..., 9 repeating).
+        """
+        if not self.conditional:
+            if labels is not None:
+                raise ValueError("this GAN is unconditional and cannot draw chosen digits; leave out labels")
+            return generate_images(self.sampler, self.latent_dim, self.noise, count, seed)
+        labels = requested_labels(count) if labels is None else labels
+        return generate_images(self.sampler, self.latent_dim, self.noise, count, seed, labels=labels)
 
     def samples_to_measure(self, count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray | None]:
         """Images for the measuring kit and the labels they were asked to show (None: unconditional)."""
-        return self.generate(count, seed), None
-
-
-def generate_images(generator: keras.Model, latent_dim: int, noise: str, count: int, seed: int = 0,
-                    batch_size: int = 1000, labels=None) -> np.ndarray:
-    """`count` images from `generator` in batches, for noise of `latent_dim` numbers drawn with `seed`.
-
-    A conditional generator also gets `labels` (one class per image).
-    """
-    if count < 1:
-        raise ValueError(f"count must be a positive number of images, got {count}")
-    if labels is not None:
-        labels = np.asarray(labels)
-        if labels.shape != (count,):
-            raise ValueError(f"labels must hold one class per image, shape ({count},), got shape {labels.shape}")
-    stream = keras.random.SeedGenerator(seed)
-    parts = []
-    for start in range(0, count, batch_size):
-        z = sample_noise((min(batch_size, count - start), latent_dim), noise, stream)
-        inputs = z if labels is None else [z, tf.constant(labels[start : start + batch_size], tf.int32)]
-        parts.append(generator(inputs, training=False))
-    return np.concatenate([np.asarray(part) for part in parts])
-
-
-def build_gan(preset: GanPreset | str, seed: int = 0, generator_loss: str = "nonsaturating",
-              stabilization: Stabilization = NONE) -> GAN:
-    """A compiled GAN (of the preset's class) for a preset, seeded so that its initial weights repeat."""
-    from mnistgan_lib.core.backend import seed_everything
-
-    preset = get_preset(preset) if isinstance(preset, str) else preset
-    seed_everything(seed)
-    gan = (preset.gan_class or GAN)(
-        preset.build_generator(preset.latent_dim), preset.build_discriminator(),
-        latent_dim=preset.latent_dim, noise=preset.noise, generator_loss=generator_loss,
-        ema_decay=preset.ema_decay, seed=seed, stabilization=stabilization, **preset.gan_options,
-    )
-    gan.compile(d_optimizer=preset.make_optimizer(), g_optimizer=preset.make_optimizer())
-    return gan
+        labels = requested_labels(count) if self.conditional else None
+        return self.generate(count, seed, labels), labels

@@ -109,7 +109,7 @@ def _forget_after(out: Path, epochs_done: int) -> None:
         callbacks.write_atomically(out / "metrics.jsonl", "".join(json.dumps(report) + "\n" for report in kept))
 
 
-RESULTS = Path(__file__).parent / "results"  # small records of experiment grids the chapters plot
+RESULTS = Path(__file__).resolve().parents[1] / "results"  # small records of experiment grids the chapters plot
 
 
 def recorded_runs(experiment: str) -> dict[str, dict]:
