@@ -2,7 +2,7 @@
 """The course's two commands, with nothing needed beyond Python and PyPI.
 
     python tasks.py book   # set up .venv, build the HTML book into _build/html
-    python tasks.py test   # set up .venv, run the unit tests, the notebooks (nbval) and the book build
+    python tasks.py test   # set up .venv, run ruff, the unit tests, the notebooks (nbval) and the book build
 
 For maintainers, `python tasks.py execute [NOTEBOOK ...]` re-runs notebooks in
 place in the standard profile, which is where their committed outputs come from.
@@ -55,9 +55,11 @@ def build_book() -> None:
 
 
 def test() -> None:
-    """Unit tests (the book build among them), then every notebook under nbval."""
+    """The linter and formatter check, unit tests (the book build among them), then every notebook under nbval."""
     env = dict(os.environ)
     env.setdefault("MNISTGAN_PROFILE", "quick")
+    run(BIN / "ruff", "check", ".")
+    run(BIN / "ruff", "format", "--check", ".")
     run(PYTHON, "-m", "pytest", "tests", env=env)
     run(PYTHON, "-m", "pytest", "--nbval", "book/", env=env)
 
@@ -78,14 +80,20 @@ for name in sys.argv[1:]:
 def execute(notebooks: list[str]) -> None:
     """Re-run notebooks in place in the standard profile, so their outputs are the book's."""
     env = dict(os.environ, MNISTGAN_PROFILE=os.environ.get("MNISTGAN_PROFILE", "standard"))
-    names = notebooks or sorted(str(path.relative_to(ROOT)) for path in (ROOT / "book").glob("*.ipynb"))
+    names = notebooks or sorted(
+        str(path.relative_to(ROOT)) for path in (ROOT / "book").glob("*.ipynb")
+    )
     run(PYTHON, "-c", EXECUTE_NOTEBOOKS, *names, env=env)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("task", choices=["setup", "book", "test", "execute"])
-    parser.add_argument("notebooks", nargs="*", help="with `execute`: the notebooks to run (default: all)")
+    parser.add_argument(
+        "notebooks", nargs="*", help="with `execute`: the notebooks to run (default: all)"
+    )
     arguments = parser.parse_args()
     task = arguments.task
     setup()

@@ -5,7 +5,7 @@ training command machinery, measured with the kit after every epoch, and
 compared on training seconds (evaluation time excluded):
 
     python benchmarks/time_to_quality.py                       # the issue's budget: 10 baseline epochs
-    python benchmarks/time_to_quality.py --baseline-epochs 1 --default-epochs 1 --eval-samples 2000  # a smoke run
+    python benchmarks/time_to_quality.py --baseline-epochs 1 --default-epochs 1 --profile quick  # smoke run
 
 It prints both runs' curves, the seconds each needed to reach FD-MNIST
 thresholds, and the ratio of the baseline's time for all its epochs to the
@@ -21,16 +21,17 @@ import json
 import sys
 from pathlib import Path
 
-from mnistgan_lib.core import config
 from mnistgan_lib.running import training
-from mnistgan_lib.running.callbacks import read_jsonl
+from mnistgan_lib.running.runs import RunConfig, read_jsonl
 
 
-def run(model: str, epochs: int, out: Path, eval_samples: int, seed: int) -> list[dict]:
-    """Train `model` for `epochs` full-MNIST epochs (resuming if `out` holds a run) and return its reports."""
-    full = config.get_profile("full")  # all 60,000 images; its name on the run lets the command line resume it
-    profile = full if eval_samples == full.eval_samples else config.Profile("benchmark", None, epochs, eval_samples, "smoke run")
-    training.train(model, out, profile=profile, epochs=epochs, seed=seed, eval_every=1, verbose=2)
+def run(model: str, epochs: int, out: Path, profile: str, seed: int) -> list[dict]:
+    """Train `model` for `epochs` full-MNIST epochs (resuming if `out` holds a run); return its reports."""
+    # All 60,000 images in every profile; the profile sets how many samples are measured each epoch.
+    config = RunConfig(
+        model=model, profile=profile, train_images=None, epochs=epochs, seed=seed, eval_every=1
+    )
+    training.train(config, out, verbose=2)
     return read_jsonl(out / "metrics.jsonl")
 
 
@@ -40,28 +41,56 @@ def seconds_to(reports: list[dict], fd: float) -> float | None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--baseline-epochs", type=int, default=10)
     parser.add_argument("--default-epochs", type=int, default=3)
-    parser.add_argument("--eval-samples", type=int, default=10_000)
+    parser.add_argument(
+        "--profile",
+        choices=["full", "quick"],
+        default="full",
+        help="full measures 10,000 samples an epoch, quick 1,000 (a smoke run)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path("runs/benchmark"))
     parser.add_argument("--thresholds", type=float, nargs="*", default=[100, 50, 25, 15, 10])
-    parser.add_argument("--record", type=Path, help="also write both runs' reports and the summary to this JSON file")
+    parser.add_argument(
+        "--record",
+        type=Path,
+        help="also write both runs' reports and the summary to this JSON file",
+    )
     arguments = parser.parse_args()
 
-    baseline = run("dcgan-tutorial", arguments.baseline_epochs, arguments.out / "baseline", arguments.eval_samples, arguments.seed)
-    default = run("dcgan", arguments.default_epochs, arguments.out / "default", arguments.eval_samples, arguments.seed)
+    baseline = run(
+        "dcgan-tutorial",
+        arguments.baseline_epochs,
+        arguments.out / "baseline",
+        arguments.profile,
+        arguments.seed,
+    )
+    default = run(
+        "dcgan",
+        arguments.default_epochs,
+        arguments.out / "default",
+        arguments.profile,
+        arguments.seed,
+    )
     for name, reports in (("baseline (TF tutorial)", baseline), ("library default", default)):
         print(f"\n{name}:")
         for r in reports:
-            print(f"  epoch {r['epoch']:>3}  {r['seconds']:8.1f} s  FD-MNIST {r['fd_mnist']:7.2f}  "
-                  f"score {r['classifier_score']:.2f}  smallest class {r['coverage_min_fraction']:.1%}")
+            print(
+                f"  epoch {r['epoch']:>3}  {r['seconds']:8.1f} s  FD-MNIST {r['fd_mnist']:7.2f}  "
+                f"score {r['classifier_score']:.2f}  smallest class {r['coverage_min_fraction']:.1%}"
+            )
 
     print("\ntraining seconds to reach FD-MNIST <= threshold (baseline / default):")
     for threshold in arguments.thresholds:
         times = [seconds_to(reports, threshold) for reports in (baseline, default)]
-        print(f"  {threshold:>6g}: " + " / ".join("never" if t is None else f"{t:.0f} s" for t in times))
+        print(
+            f"  {threshold:>6g}: "
+            + " / ".join("never" if t is None else f"{t:.0f} s" for t in times)
+        )
 
     best = min(r["fd_mnist"] for r in baseline)
     beaten = seconds_to(default, best)
@@ -74,15 +103,23 @@ def main() -> None:
         "default_seconds_to_beat_it": beaten,
         "ratio": None if ratio is None else round(ratio, 4),
         "goal_ratio_at_most": 0.1,
-        "default_within_5_minutes": None if not within else {
-            "seconds": within[-1]["seconds"], "classifier_score": round(within[-1]["classifier_score"], 2),
-            "smallest_class": within[-1]["coverage_min_fraction"], "goal": "score >= 8, every class present",
+        "default_within_5_minutes": None
+        if not within
+        else {
+            "seconds": within[-1]["seconds"],
+            "classifier_score": round(within[-1]["classifier_score"], 2),
+            "smallest_class": within[-1]["coverage_min_fraction"],
+            "goal": "score >= 8, every class present",
         },
     }
     print("\n" + json.dumps(summary, indent=2))
     if arguments.record:
-        record = {"command": "python benchmarks/time_to_quality.py " + " ".join(sys.argv[1:]), "summary": summary,
-                  "baseline": baseline, "default": default}
+        record = {
+            "command": "python benchmarks/time_to_quality.py " + " ".join(sys.argv[1:]),
+            "summary": summary,
+            "baseline": baseline,
+            "default": default,
+        }
         arguments.record.parent.mkdir(parents=True, exist_ok=True)
         arguments.record.write_text(json.dumps(record, indent=1) + "\n")
     ratio_text = "not reached in the default's epochs" if ratio is None else f"{ratio:.3f}"

@@ -30,9 +30,26 @@ def tiny_npz(tmp_path, tiny_mnist):
 
 
 # Tests that read the real MNIST (CI always sets MNISTGAN_DATA); elsewhere they are skipped, saying why.
-needs_real_mnist = pytest.mark.skipif(config.data_path() is None, reason="set MNISTGAN_DATA to the real mnist.npz")
+needs_real_mnist = pytest.mark.skipif(
+    config.data_path() is None, reason="set MNISTGAN_DATA to the real mnist.npz"
+)
 
-TINY = config.Profile("tiny", None, 2, 500, "test")  # for tiny_data: every image, 2 epochs, 500 samples measured
+TINY = config.Profile(
+    "tiny", None, 2, 500, "test"
+)  # for tiny_data: every image, 2 epochs, 500 samples measured
+
+
+@pytest.fixture(autouse=True)
+def tiny_profile(monkeypatch):
+    """TINY as a profile a RunConfig may name (a test's own profile, not a command-line choice)."""
+    monkeypatch.setitem(config.PROFILES, TINY.name, TINY)
+
+
+def tiny_run(model: str = "dcgan", epochs: int = 1, **fields):
+    """The RunConfig of a run of `model` on the tiny data in the TINY profile."""
+    from mnistgan_lib.running.runs import RunConfig
+
+    return RunConfig(**{"model": model, "profile": TINY.name, "epochs": epochs, **fields})
 
 
 @pytest.fixture
@@ -41,7 +58,12 @@ def tiny_data(monkeypatch, tmp_path):
     rng = np.random.default_rng(0)
     path = tmp_path / "tiny.npz"
     images = lambda n: rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8)  # noqa: E731
-    np.savez(path, x_train=images(256), y_train=np.arange(256, dtype=np.uint8) % 10,
-             x_test=images(20), y_test=np.arange(20, dtype=np.uint8) % 10)
+    np.savez(
+        path,
+        x_train=images(256),
+        y_train=np.arange(256, dtype=np.uint8) % 10,
+        x_test=images(20),
+        y_test=np.arange(20, dtype=np.uint8) % 10,
+    )
     monkeypatch.setenv(config.DATA_ENV, str(path))
     return path

@@ -1,4 +1,4 @@
-"""The autoencoder builder, training, `denoise`'s checks, the shipped `dae` and its commands, on synthetic data."""
+"""The autoencoder builder, training, `denoise`'s checks, the shipped `dae` and its commands."""
 
 from __future__ import annotations
 
@@ -8,16 +8,18 @@ import numpy as np
 import pytest
 
 from mnistgan_lib.core import backend, pretrained
-from mnistgan_lib.measuring import corrupt, metrics
 from mnistgan_lib.denoising import autoencoder
+from mnistgan_lib.measuring import corrupt, metrics
 from mnistgan_lib.running import cli
 
 
 def bars(count: int, seed: int = 0) -> np.ndarray:
-    """Synthetic digits: one bright horizontal or vertical bar, 3 pixels wide, on a black 28x28 image."""
+    """Synthetic digits: one bright horizontal or vertical bar, 3 pixels wide, on black 28x28."""
     rng = np.random.default_rng(seed)
     images = np.zeros((count, 28, 28), np.float32)
-    for image, position, vertical in zip(images, rng.integers(4, 22, count), rng.integers(0, 2, count)):
+    for image, position, vertical in zip(
+        images, rng.integers(4, 22, count), rng.integers(0, 2, count)
+    ):
         if vertical:
             image[4:24, position : position + 3] = 1.0
         else:
@@ -41,12 +43,15 @@ def test_builder_shapes_with_and_without_a_bottleneck():
     assert plain.get_layer("decoder")(np.zeros((2, 8), "float32")).shape == (2, 28, 28, 1)
 
 
-@pytest.mark.parametrize("arguments, message", [
-    ({"code_size": 0}, "code_size must be a positive integer or None"),
-    ({"code_size": 2.5}, "code_size must be a positive integer or None"),
-    ({"filters": (8,)}, "filters must be two positive integers"),
-    ({"filters": (8, -1)}, "filters must be two positive integers"),
-])
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        ({"code_size": 0}, "code_size must be a positive integer or None"),
+        ({"code_size": 2.5}, "code_size must be a positive integer or None"),
+        ({"filters": (8,)}, "filters must be two positive integers"),
+        ({"filters": (8, -1)}, "filters must be two positive integers"),
+    ],
+)
 def test_builder_refuses_bad_settings(arguments, message):
     with pytest.raises(ValueError, match=message):
         autoencoder.build_autoencoder(**arguments)
@@ -58,8 +63,11 @@ def test_a_few_epochs_of_denoising_reduce_the_loss_and_repeat_exactly():
     for _ in range(2):
         backend.seed_everything(3)  # the initial weights come from Keras's global seed
         model = autoencoder.build_autoencoder(filters=(4, 8))
-        runs.append(autoencoder.train_autoencoder(model, images, variance=0.1, epochs=4, seed=3, batch_size=32,
-                                                   learning_rate=1e-2))
+        runs.append(
+            autoencoder.train_autoencoder(
+                model, images, variance=0.1, epochs=4, seed=3, batch_size=32, learning_rate=1e-2
+            )
+        )
     losses = runs[0]
     assert len(losses) == 4 and losses[-1] < 0.7 * losses[0], losses
     assert runs[0] == runs[1]  # seeded: the same noise, the same shuffles, the same weights
@@ -72,14 +80,19 @@ def test_training_noise_is_fresh_every_epoch():
     assert len(seeds) == 15
 
 
-@pytest.mark.parametrize("arguments, message", [
-    ({"variance": -0.1}, "variance must be a finite number >= 0"),
-    ({"variance": float("nan")}, "variance must be a finite number >= 0"),
-    ({"epochs": 0}, "epochs must be a positive integer"),
-])
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        ({"variance": -0.1}, "variance must be a finite number >= 0"),
+        ({"variance": float("nan")}, "variance must be a finite number >= 0"),
+        ({"epochs": 0}, "epochs must be a positive integer"),
+    ],
+)
 def test_training_refuses_bad_settings(arguments, message):
     with pytest.raises(ValueError, match=message):
-        autoencoder.train_autoencoder(autoencoder.build_autoencoder(filters=(2, 2)), bars(4), **arguments)
+        autoencoder.train_autoencoder(
+            autoencoder.build_autoencoder(filters=(2, 2)), bars(4), **arguments
+        )
 
 
 def test_denoise_returns_images_in_the_unit_range(shipped_dae):
@@ -90,25 +103,40 @@ def test_denoise_returns_images_in_the_unit_range(shipped_dae):
         assert restored.min() >= 0.0 and restored.max() <= 1.0
 
 
-@pytest.mark.parametrize("images, error, message", [
-    (np.zeros((2, 28, 27), np.float32), ValueError, r"images have shape \(2, 28, 27\); expected \(N, 28, 28\)"),
-    (np.zeros((28, 28), np.float32), ValueError, r"for a single digit pass images\[None\]"),
-    (np.zeros((0, 28, 28), np.float32), ValueError, "images are empty"),
-    (np.zeros((2, 28, 28), np.uint8), TypeError, r"integer dtype uint8.*pass images / 255"),
-    (np.zeros((2, 28, 28), bool), TypeError, r"dtype bool; give float pixels in \[0, 1\]"),
-    (np.array([["a"] * 28] * 28)[None], TypeError, "give float pixels"),
-    (np.full((2, 28, 28), np.nan, np.float32), ValueError, r"NaN or infinite pixels in 2 image\(s\).*nan_to_num"),
-    (np.full((2, 28, 28), 1.5, np.float32), ValueError, r"span \[1.5, 1.5\]; expected pixels in \[0, 1\].*np.clip"),
-    (-np.ones((2, 28, 28), np.float32), ValueError, r"span \[-1, -1\].*\(images \+ 1\) / 2"),
-])
+@pytest.mark.parametrize(
+    "images, error, message",
+    [
+        (
+            np.zeros((2, 28, 27), np.float32),
+            ValueError,
+            r"images have shape \(2, 28, 27\); expected \(N, 28, 28\)",
+        ),
+        (np.zeros((28, 28), np.float32), ValueError, r"for a single digit pass images\[None\]"),
+        (np.zeros((0, 28, 28), np.float32), ValueError, "images are empty"),
+        (np.zeros((2, 28, 28), np.uint8), TypeError, r"integer dtype uint8.*pass images / 255"),
+        (np.zeros((2, 28, 28), bool), TypeError, r"dtype bool; give float pixels in \[0, 1\]"),
+        (np.array([["a"] * 28] * 28)[None], TypeError, "give float pixels"),
+        (
+            np.full((2, 28, 28), np.nan, np.float32),
+            ValueError,
+            r"NaN or infinite pixels in 2 image\(s\).*nan_to_num",
+        ),
+        (
+            np.full((2, 28, 28), 1.5, np.float32),
+            ValueError,
+            r"span \[1.5, 1.5\]; expected pixels in \[0, 1\].*np.clip",
+        ),
+        (-np.ones((2, 28, 28), np.float32), ValueError, r"span \[-1, -1\].*\(images \+ 1\) / 2"),
+    ],
+)
 def test_denoise_checks_its_input(shipped_dae, images, error, message):
     with pytest.raises(error, match=message):
         autoencoder.denoise(shipped_dae, images)
 
 
-def test_errors_name_the_argument():
+def test_errors_name_the_argument(shipped_dae):
     with pytest.raises(ValueError, match="noisy.npy have shape"):
-        autoencoder.check_images(np.zeros((3, 3)), name="noisy.npy")
+        autoencoder.denoise(shipped_dae, np.zeros((3, 3)), name="noisy.npy")
 
 
 def test_the_shipped_denoiser_loads_and_its_card_says_how_it_was_made():
@@ -129,7 +157,10 @@ def test_the_shipped_denoiser_loads_and_its_card_says_how_it_was_made():
 def test_the_denoiser_removes_noise_from_synthetic_bars(shipped_dae):
     clean = bars(50)
     noisy = corrupt.add_gaussian_noise(clean, 0.25, seed=4)
-    assert metrics.psnr(clean, autoencoder.denoise(shipped_dae, noisy)) > metrics.psnr(clean, noisy) + 3
+    assert (
+        metrics.psnr(clean, autoencoder.denoise(shipped_dae, noisy))
+        > metrics.psnr(clean, noisy) + 3
+    )
 
 
 # --- the command line ------------------------------------------------------------------------
@@ -138,20 +169,33 @@ def test_the_denoiser_removes_noise_from_synthetic_bars(shipped_dae):
 def test_denoise_command_writes_clean_images(tmp_path, capsys):
     noisy = corrupt.add_gaussian_noise(bars(7), 0.25, seed=0)
     np.save(tmp_path / "noisy.npy", noisy)
-    cli.main(["denoise", "--model", "dae", "--in", str(tmp_path / "noisy.npy"), "--out", str(tmp_path / "clean.npy")])
+    cli.main(
+        [
+            "denoise",
+            "--model",
+            "dae",
+            "--in",
+            str(tmp_path / "noisy.npy"),
+            "--out",
+            str(tmp_path / "clean.npy"),
+        ]
+    )
     restored = np.load(tmp_path / "clean.npy")
     assert restored.shape == (7, 28, 28) and restored.dtype == np.float32
     assert restored.min() >= 0.0 and restored.max() <= 1.0
     assert "denoised 7 images with dae" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("content, message", [
-    (None, "noisy images file .*missing.npy does not exist"),
-    (np.zeros((4, 28)), r"have shape \(4, 28\); expected \(N, 28, 28\)"),
-    (np.full((2, 28, 28), 2.0), r"span \[2, 2\]; expected pixels in \[0, 1\]"),
-    (np.full((2, 28, 28), np.nan), "NaN or infinite pixels"),
-    (np.zeros((2, 28, 28), np.uint8), "pass images / 255"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "noisy images file .*missing.npy does not exist"),
+        (np.zeros((4, 28)), r"have shape \(4, 28\); expected \(N, 28, 28\)"),
+        (np.full((2, 28, 28), 2.0), r"span \[2, 2\]; expected pixels in \[0, 1\]"),
+        (np.full((2, 28, 28), np.nan), "NaN or infinite pixels"),
+        (np.zeros((2, 28, 28), np.uint8), "pass images / 255"),
+    ],
+)
 def test_denoise_command_refuses_bad_input_clearly(tmp_path, content, message):
     source = tmp_path / "missing.npy"
     if content is not None:
@@ -173,21 +217,46 @@ def test_denoise_command_names_the_file_in_its_errors(tmp_path):
 def test_denoise_command_refuses_an_unknown_model(tmp_path):
     np.save(tmp_path / "noisy.npy", np.zeros((1, 28, 28), np.float32))
     with pytest.raises(SystemExit, match=r"no weights called 'nope'.*available: .*dae"):
-        cli.main(["denoise", "--model", "nope", "--in", str(tmp_path / "noisy.npy"), "--out", str(tmp_path / "o.npy")])
+        cli.main(
+            [
+                "denoise",
+                "--model",
+                "nope",
+                "--in",
+                str(tmp_path / "noisy.npy"),
+                "--out",
+                str(tmp_path / "o.npy"),
+            ]
+        )
 
 
 def test_denoise_command_refuses_weights_that_are_not_a_denoiser(tmp_path):
     np.save(tmp_path / "noisy.npy", np.zeros((1, 28, 28), np.float32))
-    with pytest.raises(SystemExit, match=r"'judge' is not a denoiser.*give a shipped denoiser: dae"):
-        cli.main(["denoise", "--model", "judge", "--in", str(tmp_path / "noisy.npy"), "--out", str(tmp_path / "o.npy")])
+    with pytest.raises(
+        SystemExit, match=r"'judge' is not a denoiser.*give a shipped denoiser: dae"
+    ):
+        cli.main(
+            [
+                "denoise",
+                "--model",
+                "judge",
+                "--in",
+                str(tmp_path / "noisy.npy"),
+                "--out",
+                str(tmp_path / "o.npy"),
+            ]
+        )
 
 
-@pytest.mark.parametrize("command", [
-    ["train-dae", "--variance", "-1"],
-    ["train-dae", "--variance", "nan"],
-    ["psnr-table", "--variances", "0.1", "abc"],
-    ["psnr-table", "--images", "0"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["train-dae", "--variance", "-1"],
+        ["train-dae", "--variance", "nan"],
+        ["psnr-table", "--variances", "0.1", "abc"],
+        ["psnr-table", "--images", "0"],
+    ],
+)
 def test_commands_refuse_bad_options(command, capsys):
     with pytest.raises(SystemExit) as stopped:
         cli.main(command)
@@ -198,4 +267,12 @@ def test_commands_refuse_bad_options(command, capsys):
 def test_denoise_command_refuses_an_output_folder_that_does_not_exist(tmp_path):
     np.save(tmp_path / "noisy.npy", np.zeros((1, 28, 28), np.float32))
     with pytest.raises(SystemExit, match="the folder of --out .* does not exist"):
-        cli.main(["denoise", "--in", str(tmp_path / "noisy.npy"), "--out", str(tmp_path / "nope" / "clean.npy")])
+        cli.main(
+            [
+                "denoise",
+                "--in",
+                str(tmp_path / "noisy.npy"),
+                "--out",
+                str(tmp_path / "nope" / "clean.npy"),
+            ]
+        )

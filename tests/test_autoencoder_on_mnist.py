@@ -1,7 +1,7 @@
-"""The shipped denoiser on real MNIST: the issue's 5 dB target over the classical filters, and the table command.
+"""The shipped denoiser on real MNIST: 5 dB over the classical filters, and the table command.
 
-These tests read the real data through MNISTGAN_DATA (CI always sets it); without it they are skipped
-with a message saying so.
+These tests read the real data through MNISTGAN_DATA (CI always sets it); without it they are
+skipped with a message saying so.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import needs_real_mnist
-from mnistgan_lib.core import data, pretrained
-from mnistgan_lib.measuring import corrupt, judge, metrics
+
+from mnistgan_lib.core import data, pixels, pretrained
 from mnistgan_lib.denoising import autoencoder
+from mnistgan_lib.measuring import corrupt, judge, metrics
 
 pytestmark = needs_real_mnist
 N = 2_000
@@ -30,7 +30,9 @@ def dae():
     return autoencoder.load_denoiser()
 
 
-def test_the_denoiser_beats_the_best_classical_filter_by_5_db_at_its_training_variance(dae, test_digits):
+def test_the_denoiser_beats_the_best_classical_filter_by_5_db_at_its_training_variance(
+    dae, test_digits
+):
     row = autoencoder.measure(dae, test_digits, 0.25)
     assert row.noisy < row.best_classical < row.model
     assert row.gain >= 5.0, row
@@ -40,7 +42,10 @@ def test_the_denoiser_beats_the_best_classical_filter_by_5_db_at_its_training_va
 def test_the_baselines_are_at_their_best_setting(test_digits):
     noisy = corrupt.add_gaussian_noise(test_digits, 0.25, seed=autoencoder.TABLE_NOISE_SEED)
     blur, sigma = autoencoder.best_blur(test_digits, noisy)
-    assert all(metrics.psnr(test_digits, corrupt.gaussian_blur(noisy, s)) <= blur for s in autoencoder.BLUR_SIGMAS)
+    assert all(
+        metrics.psnr(test_digits, corrupt.gaussian_blur(noisy, s)) <= blur
+        for s in autoencoder.BLUR_SIGMAS
+    )
     assert blur == metrics.psnr(test_digits, corrupt.gaussian_blur(noisy, sigma))
 
 
@@ -54,13 +59,18 @@ def test_the_card_agrees_with_a_measurement_on_the_full_test_set(dae):
 def test_the_denoised_digits_are_still_the_same_digits(dae, test_digits):
     labels = data.load_mnist()[1][1][:N]
     noisy = corrupt.add_gaussian_noise(test_digits, 0.25, seed=2)
-    accuracy = lambda images: (judge.judge_outputs(images[..., None] * 2 - 1)[0].argmax(1) == labels).mean()  # noqa: E731
+
+    def accuracy(images):
+        return (judge.judge_outputs(pixels.as_gan_range(images))[0].argmax(1) == labels).mean()
+
     assert accuracy(autoencoder.denoise(dae, noisy)) > 0.95 > accuracy(noisy)
 
 
 def test_psnr_table_command():
-    run = subprocess.run([sys.executable, "-m", "mnistgan_lib", "psnr-table", "--images", "500", "--variances", "0.1", "0.25"],
-                         capture_output=True, text=True)
+    command = ["psnr-table", "--images", "500", "--variances", "0.1", "0.25"]
+    run = subprocess.run(
+        [sys.executable, "-m", "mnistgan_lib", *command], capture_output=True, text=True
+    )
     assert run.returncode == 0, run.stderr
     lines = run.stdout.strip().splitlines()
     assert "first 500 MNIST test digits" in lines[0] and len(lines) == 4

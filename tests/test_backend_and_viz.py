@@ -29,18 +29,30 @@ def test_seed_everything_refuses_bad_seeds(seed):
         backend.seed_everything(seed)
 
 
-def test_show_digits_draws_a_grid_with_captions():
+def test_show_digits_draws_one_grid_with_a_caption_above_each_digit():
     images = np.zeros((12, 28, 28), np.uint8)
     figure = viz.show_digits(images, captions=list(range(12)), ncols=5)
-    axes = figure.get_axes()
-    assert len(axes) == 15 and sum(bool(axis.images) for axis in axes) == 12
-    assert axes[11].get_title() == "11"
+    (axis,) = figure.get_axes()
+    band = viz.CAPTION_BAND
+    assert axis.images[0].get_array().shape == (3 * (28 + band), 5 * 28)
+    texts = [text.get_text() for text in axis.texts]
+    assert texts == [str(n) for n in range(12)]
+    x, y = axis.texts[11].get_position()  # row 2, column 1: centred on its cell, in its band
+    assert (x, y) == (1.5 * 28 - 0.5, 2 * (28 + band) + band / 2 - 0.5)
     plt.close(figure)
 
 
-def test_show_digits_maps_gan_range_to_unit_range():
-    figure = viz.show_digits(np.full((1, 28, 28, 1), -1.0, np.float32), ncols=1)
-    assert figure.get_axes()[0].images[0].get_array().max() == 0.0
+@pytest.mark.parametrize(
+    "images",
+    [np.full((1, 28, 28, 1), 1.0, np.float32), np.full((1, 28, 28), 255, np.uint8)],
+    ids=["gan", "uint8"],
+)
+def test_show_digits_draws_white_digits_on_black(images):
+    images[0, :14] = 0 if images.dtype == np.uint8 else -1.0  # the top half black
+    figure = viz.show_digits(images, ncols=1)
+    shown = figure.get_axes()[0].images[0]
+    drawn = shown.to_rgba(shown.get_array())[..., :3]  # the colours on the screen, white = 1
+    assert drawn[20, 5].tolist() == [1.0, 1.0, 1.0] and drawn[5, 5].tolist() == [0.0, 0.0, 0.0]
     plt.close(figure)
 
 
@@ -51,15 +63,8 @@ def test_show_digits_checks_captions_and_shape():
         viz.show_digits(np.zeros(784, np.uint8))
 
 
-def test_show_digits_and_the_sample_grid_refuse_what_they_cannot_draw():
-    from mnistgan_lib.core import viz
-    from mnistgan_lib.running import callbacks
-
+def test_show_digits_refuses_what_it_cannot_draw():
     with pytest.raises(ValueError, match="ncols must be >= 1 and scale > 0"):
         viz.show_digits(np.zeros((2, 28, 28)), ncols=0)
-    with pytest.raises(ValueError, match="images must be a non-empty stack without NaN"):
+    with pytest.raises(ValueError, match=r"images contain NaN or infinite pixels in 2 image\(s\)"):
         viz.show_digits(np.full((2, 28, 28), np.nan))
-    with pytest.raises(ValueError, match="columns must be a positive number of images per row"):
-        callbacks.grid_image(np.zeros((2, 28, 28, 1)), columns=0)
-    with pytest.raises(ValueError, match="images contain NaN or infinite pixels in 2 image"):
-        callbacks.grid_image(np.full((2, 28, 28, 1), np.nan))

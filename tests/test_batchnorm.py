@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from mnistgan_lib.foundations import batchnorm
 from mnistgan_lib.core.backend import keras, seed_everything
+from mnistgan_lib.foundations import batchnorm
 
 
 def two_kinds(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -36,7 +36,13 @@ def test_train_with_clock_records_curves_and_learns(batch_norm):
     seed_everything(0)
     model = batchnorm.mlp(batch_norm, (16,), classes=2)
     curves = batchnorm.train_with_clock(
-        model, keras.optimizers.Adam(1e-2), two_kinds(256, 0), two_kinds(200, 1), steps=60, batch_size=32, eval_every=25
+        model,
+        keras.optimizers.Adam(1e-2),
+        two_kinds(256, 0),
+        two_kinds(200, 1),
+        steps=60,
+        batch_size=32,
+        eval_every=25,
     )
     assert curves.loss.shape == curves.seconds.shape == (60,)
     assert curves.eval_steps.tolist() == [0, 25, 50, 60] and curves.val_accuracy.shape == (4,)
@@ -47,9 +53,18 @@ def test_train_with_clock_records_curves_and_learns(batch_norm):
 def test_train_with_clock_checks_its_arguments():
     model = batchnorm.mlp(False, (4,), classes=2)
     with pytest.raises(ValueError, match="steps and eval_every must be >= 1"):
-        batchnorm.train_with_clock(model, keras.optimizers.SGD(0.1), two_kinds(64, 0), two_kinds(10, 1), steps=0)
+        batchnorm.train_with_clock(
+            model, keras.optimizers.SGD(0.1), two_kinds(64, 0), two_kinds(10, 1), steps=0
+        )
     with pytest.raises(ValueError, match=r"batch_size must be in 1\.\.10"):
-        batchnorm.train_with_clock(model, keras.optimizers.SGD(0.1), two_kinds(10, 0), two_kinds(10, 1), steps=5, batch_size=32)
+        batchnorm.train_with_clock(
+            model,
+            keras.optimizers.SGD(0.1),
+            two_kinds(10, 0),
+            two_kinds(10, 1),
+            steps=5,
+            batch_size=32,
+        )
 
 
 def test_time_to_accuracy_reads_the_first_evaluation_at_the_threshold():

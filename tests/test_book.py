@@ -16,7 +16,13 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 REPOSITORY = CONFIG["repository"]["url"].rstrip("/")
 NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
-NOISE = ("I0000 00:00", "absl::InitializeLog", "oneDNN custom operations", "cpu_feature_guard", "cudart_stub")
+NOISE = (
+    "I0000 00:00",
+    "absl::InitializeLog",
+    "oneDNN custom operations",
+    "cpu_feature_guard",
+    "cudart_stub",
+)
 
 
 def toc_files(entry) -> list[str]:
@@ -64,7 +70,9 @@ def test_committed_outputs_are_clean(notebook):
     for cell in cells:
         for output in cell.get("outputs", []):
             text = json.dumps(output)
-            assert not any(marker in text for marker in NOISE), f"TensorFlow log noise in: {text[:200]}"
+            assert not any(marker in text for marker in NOISE), (
+                f"TensorFlow log noise in: {text[:200]}"
+            )
             assert not re.search(r"at 0x[0-9a-f]{6,}", text), f"an object address in: {text[:200]}"
             assert output["output_type"] != "error", f"an error was committed: {text[:300]}"
 
@@ -74,12 +82,23 @@ def test_the_book_builds_without_warnings_and_every_page_opens_in_colab(tmp_path
     if not jupyter_book.exists():
         jupyter_book = Path(shutil.which("jupyter-book") or "jupyter-book")
     build = subprocess.run(
-        [str(jupyter_book), "build", str(ROOT), "--path-output", str(tmp_path), "--warningiserror", "--nitpick"],
-        capture_output=True, text=True,
+        [
+            str(jupyter_book),
+            "build",
+            str(ROOT),
+            "--path-output",
+            str(tmp_path),
+            "--warningiserror",
+            "--nitpick",
+        ],
+        capture_output=True,
+        text=True,
     )
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
     owner_repo = REPOSITORY.removeprefix("https://github.com/")
     for notebook in NOTEBOOKS:
         page = (tmp_path / "_build" / "html" / "book" / f"{notebook.stem}.html").read_text()
-        expected = f"https://colab.research.google.com/github/{owner_repo}/blob/main/book/{notebook.name}"
+        expected = (
+            f"https://colab.research.google.com/github/{owner_repo}/blob/main/book/{notebook.name}"
+        )
         assert expected in page, f"{notebook.name}: no Colab launch link {expected}"

@@ -37,7 +37,9 @@ def test_load_mnist_reads_the_file_named_by_the_setting(monkeypatch, tiny_npz, t
 
 def test_missing_file_names_the_setting_to_fix(tmp_path):
     missing = tmp_path / "nope.npz"
-    with pytest.raises(MnistFileError, match=r"nope\.npz: no such file\. Fix: point MNISTGAN_DATA at"):
+    with pytest.raises(
+        MnistFileError, match=r"nope\.npz: no such file\. Fix: point MNISTGAN_DATA at"
+    ):
         data.load_mnist_npz(missing)
 
 
@@ -49,7 +51,11 @@ def test_a_directory_is_not_a_file(tmp_path):
 def test_garbage_bytes_are_reported_as_corrupt(tmp_path):
     path = tmp_path / "mnist.npz"
     path.write_bytes(b"this is not a zip archive at all" * 10)
-    with pytest.raises(MnistFileError, match=r"mnist\.npz: cannot be read as an \.npz archive, it is truncated or corrupt.*Fix: download or copy the file again"):
+    with pytest.raises(
+        MnistFileError,
+        match=r"mnist\.npz: cannot be read as an \.npz archive, it is truncated or corrupt"
+        r".*Fix: download or copy the file again",
+    ):
         data.load_mnist_npz(path)
 
 
@@ -65,7 +71,11 @@ def test_missing_array_is_named(tmp_path, tiny_mnist):
     arrays = arrays_of(tiny_mnist)
     del arrays["y_test"]
     path = write_npz(tmp_path / "m.npz", **arrays)
-    with pytest.raises(MnistFileError, match=r"missing array\(s\) y_test.*Fix: use an \.npz with x_train, y_train, x_test and y_test"):
+    with pytest.raises(
+        MnistFileError,
+        match=r"missing array\(s\) y_test.*"
+        r"Fix: use an \.npz with x_train, y_train, x_test and y_test",
+    ):
         data.load_mnist_npz(path)
 
 
@@ -73,7 +83,10 @@ def test_wrong_image_shape(tmp_path, tiny_mnist):
     arrays = arrays_of(tiny_mnist)
     arrays["x_train"] = arrays["x_train"].reshape(40, 784)
     path = write_npz(tmp_path / "m.npz", **arrays)
-    with pytest.raises(MnistFileError, match=r"m\.npz \[train\]: images have shape \(40, 784\), expected \(N, 28, 28\)"):
+    with pytest.raises(
+        MnistFileError,
+        match=r"m\.npz \[train\]: images have shape \(40, 784\), expected \(N, 28, 28\)",
+    ):
         data.load_mnist_npz(path)
 
 
@@ -81,7 +94,9 @@ def test_wrong_image_dtype(tmp_path, tiny_mnist):
     arrays = arrays_of(tiny_mnist)
     arrays["x_test"] = arrays["x_test"].astype(np.float32) / 255
     path = write_npz(tmp_path / "m.npz", **arrays)
-    with pytest.raises(MnistFileError, match=r"\[test\]: images have dtype float32, expected uint8"):
+    with pytest.raises(
+        MnistFileError, match=r"\[test\]: images have dtype float32, expected uint8"
+    ):
         data.load_mnist_npz(path)
 
 
@@ -127,7 +142,10 @@ def test_without_setting_a_failed_download_says_how_to_work_offline(monkeypatch)
         raise OSError("Name or service not known")
 
     monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
-    with pytest.raises(MnistFileError, match=r"could not be downloaded \(OSError: Name or service not known\).*set MNISTGAN_DATA"):
+    with pytest.raises(
+        MnistFileError,
+        match=r"could not be downloaded \(OSError: Name or service not known\).*set MNISTGAN_DATA",
+    ):
         data.load_mnist()
 
 
@@ -239,30 +257,7 @@ def test_csv_missing_file(tmp_path):
         data.load_mnist_csv(tmp_path / "gone.csv")
 
 
-# --- scaling and batching ------------------------------------------------------------------
-
-
-def test_to_gan_range_maps_0_and_255_to_the_ends():
-    images = np.zeros((2, 28, 28), dtype=np.uint8)
-    images[1] = 255
-    images[0, 0, 0] = 128
-    scaled = data.to_gan_range(images)
-    assert scaled.shape == (2, 28, 28, 1) and scaled.dtype == np.float32
-    assert scaled[0, 1, 1, 0] == -1.0 and scaled[1, 5, 5, 0] == 1.0
-    assert scaled[0, 0, 0, 0] == pytest.approx(128 / 127.5 - 1, abs=1e-6)
-
-
-def test_to_gan_range_accepts_a_channel_axis_and_round_trips():
-    images = np.arange(784, dtype=np.uint16).reshape(1, 28, 28, 1).astype(np.uint8)
-    back = data.from_gan_range(data.to_gan_range(images))
-    assert np.allclose(back[..., 0] * 255, images[..., 0], atol=1e-3)
-
-
-def test_to_gan_range_refuses_floats_and_wrong_shapes():
-    with pytest.raises(TypeError, match="dtype float32; to_gan_range expects uint8"):
-        data.to_gan_range(np.zeros((1, 28, 28), np.float32))
-    with pytest.raises(ValueError, match=r"shape \(1, 32, 32\); expected \(N, 28, 28\)"):
-        data.to_gan_range(np.zeros((1, 32, 32), np.uint8))
+# --- subsets and batching ------------------------------------------------------------------
 
 
 def test_take_subset_is_seeded_and_keeps_pairs(tiny_mnist):
@@ -289,20 +284,25 @@ def test_make_dataset_yields_full_scaled_batches(tiny_mnist):
         data.make_dataset(x_train, batch_size=41)
 
 
-def test_from_gan_range_refuses_nan_and_non_numbers():
-    assert data.from_gan_range(np.array([-1.0, 0.0, 1.0, 3.0])).tolist() == [0.0, 0.5, 1.0, 1.0]
-    with pytest.raises(ValueError, match="images contain NaN; the generator that made them has diverged"):
-        data.from_gan_range(np.array([0.0, np.nan]))
-    with pytest.raises(TypeError, match="from_gan_range expects numbers in"):
-        data.from_gan_range(np.array(["a"]))
-
-
 def test_take_subset_refuses_unpaired_images_and_labels(tiny_mnist):
     (images, labels), _ = tiny_mnist
-    with pytest.raises(ValueError, match=r"images \(\d+\) and labels \(3\) must have the same length"):
+    with pytest.raises(
+        ValueError, match=r"images \(\d+\) and labels \(3\) must have the same length"
+    ):
         data.take_subset(images, labels[:3], 2)
 
 
-@pytest.mark.parametrize("value, whole", [(3, True), (np.int64(3), True), (0, True), (True, False), (3.0, False), ("3", False), (None, False)])
+@pytest.mark.parametrize(
+    "value, whole",
+    [
+        (3, True),
+        (np.int64(3), True),
+        (0, True),
+        (True, False),
+        (3.0, False),
+        ("3", False),
+        (None, False),
+    ],
+)
 def test_is_whole_number_accepts_python_and_numpy_integers_but_not_bools(value, whole):
     assert data.is_whole_number(value) is whole

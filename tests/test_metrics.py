@@ -47,17 +47,9 @@ def test_class_fractions_and_kl_to_uniform_show_a_missing_class():
     fractions = metrics.class_fractions(no_sevens)
     assert fractions[7] == 0 and fractions.sum() == pytest.approx(1)
     assert metrics.kl_to_uniform(fractions) == pytest.approx(np.log(10 / 9))
-    assert metrics.kl_to_uniform(metrics.class_fractions(np.eye(10)[[3] * 50])) == pytest.approx(np.log(10))
-
-
-def test_nearest_neighbour_distances_match_brute_force():
-    rng = np.random.default_rng(2)
-    images = rng.uniform(-1, 1, size=(7, 28, 28, 1)).astype(np.float32)
-    references = rng.uniform(-1, 1, size=(30, 28, 28, 1)).astype(np.float32)
-    unit_i, unit_r = (images.reshape(7, -1) + 1) / 2, (references.reshape(30, -1) + 1) / 2
-    brute = np.sqrt(((unit_i[:, None] - unit_r[None]) ** 2).sum(-1)).min(1)
-    assert np.allclose(metrics.nearest_neighbour_distances(images, references, batch_size=3), brute, atol=1e-3)
-    assert metrics.nearest_neighbour_distances(references[:4], references) == pytest.approx(np.zeros(4), abs=2e-3)
+    assert metrics.kl_to_uniform(metrics.class_fractions(np.eye(10)[[3] * 50])) == pytest.approx(
+        np.log(10)
+    )
 
 
 def test_psnr_known_value_and_checks():
@@ -68,45 +60,18 @@ def test_psnr_known_value_and_checks():
         metrics.psnr(clean, clean[:1])
 
 
-@pytest.mark.parametrize(
-    "scale, offset",
-    [(1.0, 0.0), (2.0, -1.0), (255.0, 0.0)],
-    ids=["unit", "gan", "bytes"],
-)
-def test_to_model_range_accepts_the_three_ranges(scale, offset):
-    unit = np.linspace(0, 1, 2 * 784).reshape(2, 28, 28)
-    converted = metrics.to_model_range(unit * scale + offset)
-    assert converted.shape == (2, 28, 28, 1)
-    assert np.allclose(converted[..., 0], unit * 2 - 1, atol=1e-5)
-
-
-def test_to_model_range_accepts_uint8_and_a_channel_axis():
-    converted = metrics.to_model_range(np.full((3, 28, 28, 1), 255, np.uint8))
-    assert converted.shape == (3, 28, 28, 1) and converted.max() == 1.0
-
-
-@pytest.mark.parametrize(
-    "samples, error, message",
-    [
-        (np.zeros((5, 32, 32)), ValueError, r"shape \(5, 32, 32\); expected \(N, 28, 28\)"),
-        (np.zeros((5, 28, 28, 3)), ValueError, r"shape \(5, 28, 28, 3\)"),
-        (np.zeros((0, 28, 28)), ValueError, "are empty"),
-        (np.full((2, 28, 28), np.nan), ValueError, r"NaN or infinite pixels in 2 image\(s\)"),
-        (np.full((2, 28, 28), 300.0), ValueError, r"span \[300, 300\]"),
-        (np.stack([np.full((28, 28), -1.0), np.full((28, 28), 200.0)]), ValueError, r"span \[-1, 200\]"),
-        (np.zeros((2, 28, 28), bool), TypeError, "dtype bool"),
-        (np.array([["a"] * 28] * 28)[None], TypeError, "dtype <U1"),
-    ],
-    ids=["shape", "channels", "empty", "nan", "too-high", "mixed", "bool", "strings"],
-)
-def test_to_model_range_refuses_bad_samples(samples, error, message):
-    with pytest.raises(error, match=message):
-        metrics.to_model_range(samples)
-
-
 def test_too_few_samples_are_refused_before_any_work():
-    with pytest.raises(ValueError, match=r"samples: 499 images are too few for a stable estimate; give at least 500"):
+    with pytest.raises(ValueError, match=r"samples: 499 images are too few for a stable estimate"):
         metrics.evaluate(np.zeros((499, 28, 28)))
+
+
+def test_samples_in_no_known_range_are_refused_before_any_work():
+    with pytest.raises(
+        ValueError, match=r"samples span \[300, 300\]; expected values in \[-1, 1\]"
+    ):
+        metrics.evaluate(np.full((500, 28, 28), 300.0))
+    with pytest.raises(ValueError, match=r"second set have shape \(5, 32, 32\)"):
+        metrics.fd_between(np.zeros((500, 28, 28)), np.zeros((5, 32, 32)))
 
 
 def test_conditional_accuracy_and_its_checks():
@@ -122,13 +87,32 @@ EYE = np.eye(3)
 ZERO = np.zeros(3)
 
 
-@pytest.mark.parametrize("arguments, error, message", [
-    ((ZERO, EYE, np.zeros(4), EYE), ValueError, r"mu2 has shape \(4,\), but mu1 has 3 features, so it must be \(3,\)"),
-    ((ZERO, np.eye(2), ZERO, EYE), ValueError, r"sigma1 has shape \(2, 2\), but mu1 has 3 features"),
-    ((ZERO, EYE, ZERO, np.ones(3)), ValueError, r"sigma2 must be a non-empty 2-D array \(a covariance matrix\)"),
-    ((np.array([0, np.nan, 0]), EYE, ZERO, EYE), ValueError, "mu1 contains NaN or infinite values"),
-    ((np.array(["a", "b", "c"]), EYE, ZERO, EYE), TypeError, "mu1 must hold numbers"),
-])
+@pytest.mark.parametrize(
+    "arguments, error, message",
+    [
+        (
+            (ZERO, EYE, np.zeros(4), EYE),
+            ValueError,
+            r"mu2 has shape \(4,\), but mu1 has 3 features, so it must be \(3,\)",
+        ),
+        (
+            (ZERO, np.eye(2), ZERO, EYE),
+            ValueError,
+            r"sigma1 has shape \(2, 2\), but mu1 has 3 features",
+        ),
+        (
+            (ZERO, EYE, ZERO, np.ones(3)),
+            ValueError,
+            r"sigma2 must be a non-empty 2-D array \(a covariance matrix\)",
+        ),
+        (
+            (np.array([0, np.nan, 0]), EYE, ZERO, EYE),
+            ValueError,
+            "mu1 contains NaN or infinite values",
+        ),
+        ((np.array(["a", "b", "c"]), EYE, ZERO, EYE), TypeError, "mu1 must hold numbers"),
+    ],
+)
 def test_frechet_distance_refuses_mismatched_or_broken_statistics(arguments, error, message):
     with pytest.raises(error, match=message):
         metrics.frechet_distance(*arguments)
@@ -137,16 +121,21 @@ def test_frechet_distance_refuses_mismatched_or_broken_statistics(arguments, err
 def test_gaussian_statistics_needs_two_finite_rows():
     with pytest.raises(ValueError, match="features has 1 row; a covariance needs at least 2"):
         metrics.gaussian_statistics(np.ones((1, 4)))
-    with pytest.raises(ValueError, match=r"features must be a non-empty 2-D array.*got shape \(4,\)"):
+    with pytest.raises(
+        ValueError, match=r"features must be a non-empty 2-D array.*got shape \(4,\)"
+    ):
         metrics.gaussian_statistics(np.ones(4))
 
 
-@pytest.mark.parametrize("probabilities, message", [
-    (np.full((5, 9), 1 / 9), r"probabilities must have shape \(N, 10\).*got \(5, 9\)"),
-    (np.zeros((0, 10)), r"probabilities must have shape \(N, 10\) with N >= 1"),
-    (np.full((5, 10), 0.5), "rows that sum to 1; apply a softmax"),
-    (np.full((5, 10), np.nan), "probabilities contains NaN"),
-])
+@pytest.mark.parametrize(
+    "probabilities, message",
+    [
+        (np.full((5, 9), 1 / 9), r"probabilities must have shape \(N, 10\).*got \(5, 9\)"),
+        (np.zeros((0, 10)), r"probabilities must have shape \(N, 10\) with N >= 1"),
+        (np.full((5, 10), 0.5), "rows that sum to 1; apply a softmax"),
+        (np.full((5, 10), np.nan), "probabilities contains NaN"),
+    ],
+)
 def test_probability_based_metrics_refuse_what_is_not_a_softmax(probabilities, message):
     for metric in (metrics.classifier_score, metrics.class_fractions):
         with pytest.raises(ValueError, match=message):
@@ -160,14 +149,8 @@ def test_classifier_score_needs_a_row_per_split_and_kl_needs_a_histogram():
         metrics.kl_to_uniform(np.full(10, 0.5))
 
 
-def test_nearest_neighbour_distances_and_psnr_check_their_inputs():
+def test_psnr_checks_its_inputs():
     images = np.zeros((2, 28, 28))
-    with pytest.raises(ValueError, match=r"references have shape \(28, 28\).*pass images\[None\]"):
-        metrics.nearest_neighbour_distances(images, np.zeros((28, 28)))
-    with pytest.raises(ValueError, match="images contain NaN or infinite pixels in 1 image"):
-        metrics.nearest_neighbour_distances(np.stack([images[0], images[0] * np.nan]), images)
-    with pytest.raises(ValueError, match="batch_size must be a positive number of images, got 0"):
-        metrics.nearest_neighbour_distances(images, images, batch_size=0)
     with pytest.raises(ValueError, match="data_range must be the positive span"):
         metrics.psnr(images, images, data_range=0)
     with pytest.raises(ValueError, match="only finite pixel values"):
@@ -179,7 +162,12 @@ def test_reference_statistics_follow_the_mnist_file_in_use(tiny_data, monkeypatc
     assert len(tiny["train"]) == 256
     other = tmp_path / "other.npz"
     rng = np.random.default_rng(1)
-    np.savez(other, x_train=rng.integers(0, 256, (300, 28, 28), dtype=np.uint8), y_train=np.arange(300, dtype=np.uint8) % 10,
-             x_test=rng.integers(0, 256, (20, 28, 28), dtype=np.uint8), y_test=np.arange(20, dtype=np.uint8) % 10)
+    np.savez(
+        other,
+        x_train=rng.integers(0, 256, (300, 28, 28), dtype=np.uint8),
+        y_train=np.arange(300, dtype=np.uint8) % 10,
+        x_test=rng.integers(0, 256, (20, 28, 28), dtype=np.uint8),
+        y_test=np.arange(20, dtype=np.uint8) % 10,
+    )
     monkeypatch.setenv("MNISTGAN_DATA", str(other))
     assert len(metrics._reference()["train"]) == 300  # not the cached statistics of the first file

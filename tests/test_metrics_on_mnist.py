@@ -1,7 +1,7 @@
-"""The measuring kit on real MNIST: the judge is accurate, and every metric orders known cases correctly.
+"""The measuring kit on real MNIST: the judge is accurate; every metric orders known cases right.
 
-These tests read the real data through MNISTGAN_DATA (CI always sets it); without it they are skipped
-with a message saying so.
+These tests read the real data through MNISTGAN_DATA (CI always sets it); without it they are
+skipped with a message saying so.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import needs_real_mnist
-from mnistgan_lib.core import data
-from mnistgan_lib.measuring import corrupt, judge, metrics
+
+from mnistgan_lib.core import data, pixels
 from mnistgan_lib.gans import networks
+from mnistgan_lib.measuring import corrupt, judge, metrics
 
 pytestmark = needs_real_mnist
 N = 2_000
@@ -34,7 +34,7 @@ def unit_test_images(mnist):
 
 def test_shipped_judge_is_above_99_percent_on_the_test_split(mnist):
     (_, _), (x_test, y_test) = mnist
-    probabilities, features = judge.judge_outputs(data.to_gan_range(x_test))
+    probabilities, features = judge.judge_outputs(pixels.to_gan_range(x_test))
     assert features.shape == (10_000, 128)
     assert (probabilities.argmax(1) == y_test).mean() >= 0.99
 
@@ -44,15 +44,21 @@ def test_real_digits_are_the_floor_and_an_untrained_generator_the_ceiling(mnist)
     rng = np.random.default_rng(0)
     floor = metrics.fd_between(x_train[rng.permutation(len(x_train))[:N]], x_test[:N])
     generator = networks.build_generator()
-    untrained = generator.predict(rng.normal(size=(N, networks.DEFAULT_LATENT_DIM)).astype("float32"), verbose=0)
+    untrained = generator.predict(
+        rng.normal(size=(N, networks.DEFAULT_LATENT_DIM)).astype("float32"), verbose=0
+    )
     worst = metrics.fd_between(untrained, x_test[:N])
     assert floor < 20 and worst > 20 * floor, (floor, worst)
 
 
-@pytest.mark.parametrize("degrade, strengths", [
-    (corrupt.add_gaussian_noise, [0.0, 0.01, 0.04, 0.1, 0.25]),
-    (corrupt.gaussian_blur, [0.0, 0.5, 1.0, 1.5, 2.0]),
-], ids=["noise", "blur"])
+@pytest.mark.parametrize(
+    "degrade, strengths",
+    [
+        (corrupt.add_gaussian_noise, [0.0, 0.01, 0.04, 0.1, 0.25]),
+        (corrupt.gaussian_blur, [0.0, 0.5, 1.0, 1.5, 2.0]),
+    ],
+    ids=["noise", "blur"],
+)
 def test_fd_rises_steadily_with_damage(mnist, unit_test_images, degrade, strengths):
     x_train = mnist[0][0][:N]
     distances = [metrics.fd_between(x_train, degrade(unit_test_images, s)) for s in strengths]
@@ -80,12 +86,16 @@ def test_conditional_accuracy_of_real_labels(mnist):
     (_, _), (x_test, y_test) = mnist
     report = metrics.evaluate(x_test[:N], labels=y_test[:N].astype(np.int64), nn_subset=50)
     assert report.conditional_accuracy > 0.99
-    shuffled = metrics.evaluate(x_test[:N], labels=np.roll(y_test[:N], 1).astype(np.int64), nn_subset=50)
+    shuffled = metrics.evaluate(
+        x_test[:N], labels=np.roll(y_test[:N], 1).astype(np.int64), nn_subset=50
+    )
     assert shuffled.conditional_accuracy < 0.2
 
 
 def run_cli(*arguments):
-    return subprocess.run([sys.executable, "-m", "mnistgan_lib", *arguments], capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "mnistgan_lib", *arguments], capture_output=True, text=True
+    )
 
 
 def test_evaluate_command_on_a_sample_file(tmp_path, mnist):
@@ -96,7 +106,11 @@ def test_evaluate_command_on_a_sample_file(tmp_path, mnist):
     assert "FD-MNIST (lower is better)" in table.stdout and "1,000" in table.stdout
     as_json = run_cli("evaluate", str(samples), "--json")
     report = json.loads(as_json.stdout)
-    assert report["samples"] == 1000 and report["classifier_score"] > 9 and len(report["class_fractions"]) == 10
+    assert (
+        report["samples"] == 1000
+        and report["classifier_score"] > 9
+        and len(report["class_fractions"]) == 10
+    )
 
 
 def test_evaluate_command_refuses_bad_files(tmp_path):
@@ -117,5 +131,11 @@ def test_evaluate_model_reproduces_the_numbers_on_the_shipped_card():
     result = run_cli("evaluate", "--model", "dcgan", "--json")
     assert result.returncode == 0, result.stderr[-2000:]
     measured = json.loads(result.stdout)
-    for key in ("samples", "fd_mnist", "classifier_score", "coverage_min_fraction", "mean_confidence"):
+    for key in (
+        "samples",
+        "fd_mnist",
+        "classifier_score",
+        "coverage_min_fraction",
+        "mean_confidence",
+    ):
         assert measured[key] == pytest.approx(card["metrics"][key], rel=1e-4), key

@@ -29,7 +29,9 @@ def test_fit_counts_with_laplace_smoothing():
     x[0, 0] = x[1, 0] = x[2, 1] = 1
     y = np.array([0, 0, 1, 2])
     model = naive_bayes.fit(x, y, alpha=1.0, num_classes=4)
-    assert model.theta[0, 0] == pytest.approx((2 + 1) / (2 + 2))  # both class-0 examples have pixel 0 on
+    assert model.theta[0, 0] == pytest.approx(
+        (2 + 1) / (2 + 2)
+    )  # both class-0 examples have pixel 0 on
     assert model.theta[1, 0] == pytest.approx(1 / 3) and model.theta[1, 1] == pytest.approx(2 / 3)
     assert model.theta[3, 5] == pytest.approx(0.5)  # a class never seen: no evidence either way
     np.testing.assert_allclose(np.exp(model.log_prior), [3 / 8, 2 / 8, 2 / 8, 1 / 8])
@@ -42,24 +44,38 @@ def test_bayes_rule_classifies_and_normalises(two_patterns):
     posterior = naive_bayes.predict_proba(model, x)
     np.testing.assert_allclose(posterior.sum(1), 1.0, rtol=1e-12)
     joint = naive_bayes.log_joint(model, x)
-    np.testing.assert_allclose(naive_bayes.log_likelihood(model, x), np.log(np.exp(joint - joint.max()).sum(1)) + joint.max(), rtol=1e-9)
+    np.testing.assert_allclose(
+        naive_bayes.log_likelihood(model, x),
+        np.log(np.exp(joint - joint.max()).sum(1)) + joint.max(),
+        rtol=1e-9,
+    )
 
 
 def test_the_likelihood_of_the_training_patterns_beats_noise(two_patterns):
     x, y = two_patterns
     model = naive_bayes.fit(x, y)
     noise = (np.random.default_rng(1).random((20, 784)) < 0.3).astype(np.uint8)
-    assert naive_bayes.log_likelihood(model, x).min() > naive_bayes.log_likelihood(model, noise).max()
+    assert (
+        naive_bayes.log_likelihood(model, x).min() > naive_bayes.log_likelihood(model, noise).max()
+    )
 
 
 def test_samples_follow_the_class_conditional_pixel_probabilities(two_patterns):
     x, y = two_patterns
     model = naive_bayes.fit(x, y)
     images = naive_bayes.sample(model, np.full(2000, 1), np.random.default_rng(0))
-    assert images.shape == (2000, 28, 28) and images.dtype == np.uint8 and set(np.unique(images)) <= {0, 255}
+    assert (
+        images.shape == (2000, 28, 28)
+        and images.dtype == np.uint8
+        and set(np.unique(images)) <= {0, 255}
+    )
     frequencies = (images.reshape(2000, 784) == 255).mean(0)
     assert np.abs(frequencies - model.theta[1]).max() < 0.05
-    assert naive_bayes.sample(model, np.array([], int), np.random.default_rng(0)).shape == (0, 28, 28)
+    assert naive_bayes.sample(model, np.array([], int), np.random.default_rng(0)).shape == (
+        0,
+        28,
+        28,
+    )
 
 
 def test_naive_bayes_bad_input():
@@ -92,12 +108,17 @@ def test_softmax_regression_gradient_step_lowers_the_loss(two_patterns):
     def loss(model):
         return -np.log(logistic.predict_proba(model, x)[np.arange(len(y)), y]).mean()
 
-    losses = [loss(logistic.fit(x, y, steps=steps, batch_size=len(y), num_classes=3, l2=0)) for steps in (0, 1, 5)]
+    losses = [
+        loss(logistic.fit(x, y, steps=steps, batch_size=len(y), num_classes=3, l2=0))
+        for steps in (0, 1, 5)
+    ]
     assert losses[0] == pytest.approx(np.log(3)) and losses[0] > losses[1] > losses[2]
 
 
 def test_softmax_is_stable_and_fit_is_seeded(two_patterns):
-    assert np.allclose(logistic.softmax(np.array([[1000.0, 1000.0], [-1000.0, 0.0]])), [[0.5, 0.5], [0.0, 1.0]])
+    assert np.allclose(
+        logistic.softmax(np.array([[1000.0, 1000.0], [-1000.0, 0.0]])), [[0.5, 0.5], [0.0, 1.0]]
+    )
     x, y = two_patterns
     a, b = (logistic.fit(x, y, steps=3, batch_size=16, seed=5, num_classes=3) for _ in range(2))
     assert np.array_equal(a.weights, b.weights)

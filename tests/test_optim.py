@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from mnistgan_lib.foundations import optim
 from mnistgan_lib.core.backend import keras, seed_everything, tf
+from mnistgan_lib.foundations import optim
 
 
 def quadratic(scale: float = 1.0):
@@ -15,10 +15,14 @@ def quadratic(scale: float = 1.0):
 
 def small_network() -> keras.Model:
     seed_everything(1)
-    return keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, activation="tanh"), keras.layers.Dense(3)])
+    return keras.Sequential(
+        [keras.Input((8,)), keras.layers.Dense(16, activation="tanh"), keras.layers.Dense(3)]
+    )
 
 
-def train(optimizer: keras.optimizers.Optimizer, steps: int = 100) -> tuple[list[np.ndarray], list[float]]:
+def train(
+    optimizer: keras.optimizers.Optimizer, steps: int = 100
+) -> tuple[list[np.ndarray], list[float]]:
     """`steps` full-batch steps of a small classifier on fixed synthetic data; final weights and the losses."""
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(64, 8)).astype("float32"), rng.integers(0, 3, 64)
@@ -28,7 +32,9 @@ def train(optimizer: keras.optimizers.Optimizer, steps: int = 100) -> tuple[list
     def step():
         with tf.GradientTape() as tape:
             loss = loss_fn(y, model(x))
-        optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+        optimizer.apply_gradients(
+            zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables)
+        )
         return loss
 
     losses = [float(step()) for _ in range(steps)]
@@ -37,10 +43,16 @@ def train(optimizer: keras.optimizers.Optimizer, steps: int = 100) -> tuple[list
 
 @pytest.mark.parametrize("lr", [1e-3, 1e-2])
 def test_adam_matches_keras_adam_for_100_steps_on_a_keras_network(lr):
-    expected, keras_losses = train(keras.optimizers.Adam(lr, beta_1=0.9, beta_2=0.999, epsilon=1e-7))
-    ours = optim.EquationOptimizer("adam", learning_rate=lr, beta1=0.9, beta2=0.999, eps=1e-7, eps_form="hat")
+    expected, keras_losses = train(
+        keras.optimizers.Adam(lr, beta_1=0.9, beta_2=0.999, epsilon=1e-7)
+    )
+    ours = optim.EquationOptimizer(
+        "adam", learning_rate=lr, beta1=0.9, beta2=0.999, eps=1e-7, eps_form="hat"
+    )
     weights, our_losses = train(ours)
-    assert ours.iterations.numpy() == 100 and keras_losses[-1] < 0.9 * keras_losses[0]  # it really trained
+    assert (
+        ours.iterations.numpy() == 100 and keras_losses[-1] < 0.9 * keras_losses[0]
+    )  # it really trained
     for mine, theirs in zip(weights, expected):
         np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(our_losses, keras_losses, rtol=1e-5)
@@ -48,7 +60,9 @@ def test_adam_matches_keras_adam_for_100_steps_on_a_keras_network(lr):
 
 def test_numpy_adam_matches_keras_adam_on_a_gradient_sequence():
     rng = np.random.default_rng(3)
-    gradients = rng.normal(size=(150, 5)) * np.logspace(-3, 1, 5)  # parameters with very different scales
+    gradients = rng.normal(size=(150, 5)) * np.logspace(
+        -3, 1, 5
+    )  # parameters with very different scales
     variable, keras_adam = tf.Variable(np.ones(5, np.float32)), keras.optimizers.Adam(0.01)
     theta, state = np.ones(5), {}
     for t, g in enumerate(gradients, start=1):
@@ -62,13 +76,22 @@ def test_numpy_adam_matches_keras_adam_on_a_gradient_sequence():
     [
         ("sgd", lambda: keras.optimizers.SGD(0.01), {}),
         ("momentum", lambda: keras.optimizers.SGD(0.01, momentum=0.9), {"momentum": 0.9}),
-        ("rmsprop", lambda: keras.optimizers.RMSprop(0.001, rho=0.9, epsilon=1e-7), {"rho": 0.9, "eps": 1e-7}),
+        (
+            "rmsprop",
+            lambda: keras.optimizers.RMSprop(0.001, rho=0.9, epsilon=1e-7),
+            {"rho": 0.9, "eps": 1e-7},
+        ),
     ],
 )
 def test_other_optimizers_match_keras(method, keras_optimizer, hyper):
     expected, _ = train(keras_optimizer(), steps=50)
     reference = keras_optimizer()
-    weights, _ = train(optim.EquationOptimizer(method, learning_rate=float(reference.learning_rate.numpy()), **hyper), 50)
+    weights, _ = train(
+        optim.EquationOptimizer(
+            method, learning_rate=float(reference.learning_rate.numpy()), **hyper
+        ),
+        50,
+    )
     for mine, theirs in zip(weights, expected):
         np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-6)
 
@@ -107,12 +130,17 @@ def test_the_two_epsilon_forms_differ_for_gradients_near_epsilon():
 
 
 def test_bias_correction_makes_every_step_lr_long_under_a_constant_gradient():
-    path = optim.minimize(optim.adam_step, lambda theta: np.array([3.0, -0.01]), [0.0, 0.0], 20, lr=0.1, eps=0.0)
+    path = optim.minimize(
+        optim.adam_step, lambda theta: np.array([3.0, -0.01]), [0.0, 0.0], 20, lr=0.1, eps=0.0
+    )
     np.testing.assert_allclose(np.diff(path, axis=0), np.tile([-0.1, 0.1], (20, 1)), rtol=1e-12)
 
 
 def test_adam_is_invariant_to_the_scale_of_the_gradient():
-    paths = [optim.minimize(optim.adam_step, quadratic(scale), [1.0], 100, lr=0.1, eps=0.0) for scale in (0.01, 1, 100)]
+    paths = [
+        optim.minimize(optim.adam_step, quadratic(scale), [1.0], 100, lr=0.1, eps=0.0)
+        for scale in (0.01, 1, 100)
+    ]
     for path in paths[1:]:
         np.testing.assert_allclose(path, paths[0], rtol=1e-9, atol=1e-12)
 
@@ -137,7 +165,8 @@ def test_momentum_and_adaptive_methods_leave_the_saddle_sooner_than_gradient_des
 def test_saddle_valley_gradient_matches_finite_differences():
     point, h = np.array([0.7, -0.3]), 1e-6
     numeric = [
-        (optim.saddle_valley(point + h * e) - optim.saddle_valley(point - h * e)) / (2 * h) for e in np.eye(2)
+        (optim.saddle_valley(point + h * e) - optim.saddle_valley(point - h * e)) / (2 * h)
+        for e in np.eye(2)
     ]
     np.testing.assert_allclose(optim.saddle_valley_grad(point), numeric, rtol=1e-6)
     assert optim.saddle_valley([1.0, 0.0]) == -0.25 and optim.saddle_valley([0.0, 0.0]) == 0.0
@@ -147,7 +176,9 @@ def test_steps_to_settle():
     assert optim.steps_to_settle([5, 1, 0.1, 0.01, 0.0], 0.0, 0.2) == 2
     assert optim.steps_to_settle([0.0, 0.0], 0.0, 0.1) == 0
     assert optim.steps_to_settle([5, 0.0, 5], 0.0, 0.1) is None
-    assert optim.steps_to_settle([5, 0.0, np.nan], 0.0, 0.1) is None  # a run that diverged never settles
+    assert (
+        optim.steps_to_settle([5, 0.0, np.nan], 0.0, 0.1) is None
+    )  # a run that diverged never settles
 
 
 # --- the source course's Adam -----------------------------------------------------------------
@@ -159,7 +190,9 @@ def source(bugs):
 
 def test_source_adam_without_bugs_is_adam():
     expected = optim.minimize(optim.adam_step, quadratic(), [1.0, -2.0], 50, lr=0.1)
-    np.testing.assert_allclose(optim.minimize(source(()), quadratic(), [1.0, -2.0], 50, lr=0.1), expected, rtol=1e-12)
+    np.testing.assert_allclose(
+        optim.minimize(source(()), quadratic(), [1.0, -2.0], 50, lr=0.1), expected, rtol=1e-12
+    )
 
 
 def test_a_minus_in_the_first_moment_climbs_uphill():
@@ -174,7 +207,10 @@ def test_a_minus_in_the_second_moment_gives_nan_at_the_first_step(bugs):
 
 
 def test_multiplying_by_the_gradient_ties_the_step_to_the_gradient_scale():
-    first_steps = [1 - optim.minimize(source(("times_gradient",)), quadratic(c), [1.0], 1, lr=0.1)[1, 0] for c in (0.01, 1, 100)]
+    first_steps = [
+        1 - optim.minimize(source(("times_gradient",)), quadratic(c), [1.0], 1, lr=0.1)[1, 0]
+        for c in (0.01, 1, 100)
+    ]
     np.testing.assert_allclose(first_steps, [0.001, 0.1, 10.0], rtol=1e-6)
     crawl = optim.minimize(source(("times_gradient",)), quadratic(0.01), [1.0], 200, lr=0.1)
     diverge = optim.minimize(source(("times_gradient",)), quadratic(100), [1.0], 50, lr=0.1)
@@ -215,7 +251,9 @@ def test_other_steps_refuse_bad_hyperparameters():
 
 
 def test_equation_optimizer_checks_its_arguments_when_built():
-    with pytest.raises(ValueError, match="method must be one of sgd, momentum, rmsprop, adam, got 'adagrad'"):
+    with pytest.raises(
+        ValueError, match="method must be one of sgd, momentum, rmsprop, adam, got 'adagrad'"
+    ):
         optim.EquationOptimizer("adagrad")
     with pytest.raises(ValueError, match="lr must be a positive finite number, got -0.1"):
         optim.EquationOptimizer("adam", learning_rate=-0.1)

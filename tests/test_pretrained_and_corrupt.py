@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from mnistgan_lib.core import pretrained
-from mnistgan_lib.measuring import corrupt
 from mnistgan_lib.core.backend import keras
 from mnistgan_lib.core.pretrained import WeightsError
+from mnistgan_lib.measuring import corrupt
 
 
 def tiny_model():
@@ -20,7 +20,9 @@ def tiny_model():
 @pytest.fixture
 def shipped(tmp_path):
     model = tiny_model()
-    pretrained.save_with_card(model, "tiny", {"command": "python -m mnistgan_lib train tiny"}, tmp_path)
+    pretrained.save_with_card(
+        model, "tiny", {"command": "python -m mnistgan_lib train tiny"}, tmp_path
+    )
     return tmp_path, model
 
 
@@ -40,7 +42,10 @@ def test_shipped_files_hold_no_optimizer_state(tmp_path):
     trained.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0)
     pretrained.save_with_card(bare, "bare", {}, tmp_path)
     pretrained.save_with_card(trained, "trained", {}, tmp_path)
-    assert pretrained.read_card("trained", tmp_path)["bytes"] == pretrained.read_card("bare", tmp_path)["bytes"]
+    assert (
+        pretrained.read_card("trained", tmp_path)["bytes"]
+        == pretrained.read_card("bare", tmp_path)["bytes"]
+    )
 
 
 def test_a_changed_file_is_refused_by_its_hash(shipped):
@@ -49,7 +54,11 @@ def test_a_changed_file_is_refused_by_its_hash(shipped):
     content = bytearray(path.read_bytes())
     content[-100] ^= 0xFF
     path.write_bytes(bytes(content))
-    with pytest.raises(WeightsError, match=r"tiny\.weights\.h5: sha256 .* does not match its card.*python -m mnistgan_lib train tiny"):
+    with pytest.raises(
+        WeightsError,
+        match=r"tiny\.weights\.h5: sha256 .* does not match its card"
+        r".*python -m mnistgan_lib train tiny",
+    ):
         pretrained.load_into(tiny_model(), "tiny", directory)
 
 
@@ -115,28 +124,55 @@ def test_blur_and_median_filter():
         corrupt.median_filter(image, 2.5)
 
 
-@pytest.mark.parametrize("images, error, message", [
-    (np.full((2, 28, 28), 255.0), ValueError, r"images span \[255, 255\]; expected \[0, 1\] \(divide uint8 pixels by 255"),
-    (np.zeros((28, 28)), ValueError, r"pass images\[None\]"),
-    (np.full((1, 28, 28), np.nan), ValueError, "images contain NaN or infinite pixels in 1 image"),
-    (np.zeros((0, 28, 28)), ValueError, "images are empty"),
-    (np.array([["x"]]), TypeError, "images have dtype <U1; give floats in"),
-])
+@pytest.mark.parametrize(
+    "images, error, message",
+    [
+        (
+            np.full((2, 28, 28), 255.0),
+            ValueError,
+            r"images span \[255, 255\]; expected pixels in \[0, 1\]: divide uint8 pixels by 255",
+        ),
+        (np.zeros((28, 28)), ValueError, r"pass images\[None\]"),
+        (
+            np.full((1, 28, 28), np.nan),
+            ValueError,
+            "images contain NaN or infinite pixels in 1 image",
+        ),
+        (np.zeros((0, 28, 28)), ValueError, "images are empty"),
+        (np.array([["x"]]), TypeError, r"images have dtype <U1; give float pixels in \[0, 1\]"),
+        (np.zeros((1, 28, 28), np.uint8), TypeError, "integer dtype uint8.*pass images / 255"),
+    ],
+)
 def test_every_corruption_checks_its_images(images, error, message):
-    for corruption in (lambda x: corrupt.add_gaussian_noise(x, 0.1), lambda x: corrupt.gaussian_blur(x, 1.0),
-                       lambda x: corrupt.median_filter(x, 3)):
+    for corruption in (
+        lambda x: corrupt.add_gaussian_noise(x, 0.1),
+        lambda x: corrupt.gaussian_blur(x, 1.0),
+        lambda x: corrupt.median_filter(x, 3),
+    ):
         with pytest.raises(error, match=message):
             corruption(images)
+
+
+def test_every_corruption_returns_stacks_without_a_channel_axis():
+    images = np.full((2, 28, 28, 1), 0.5, np.float32)
+    for corrupted in (
+        corrupt.add_gaussian_noise(images, 0.1),
+        corrupt.gaussian_blur(images, 1.0),
+        corrupt.median_filter(images, 3),
+    ):
+        assert corrupted.shape == (2, 28, 28) and corrupted.dtype == np.float32
 
 
 def test_the_judge_refuses_images_outside_its_range_and_bad_batches():
     from mnistgan_lib.measuring import judge
 
-    with pytest.raises(ValueError, match=r"images span \[0, 255\]; the judge expects \[-1, 1\]"):
+    with pytest.raises(ValueError, match=r"images span \[0, 255\]; expected pixels in \[-1, 1\]"):
         judge.judge_outputs(np.concatenate([np.zeros((1, 28, 28)), np.full((1, 28, 28), 255.0)]))
     with pytest.raises(ValueError, match="batch_size must be a positive number of images, got 0"):
         judge.judge_outputs(np.zeros((1, 28, 28)), batch_size=0)
     with pytest.raises(ValueError, match=r"images have shape \(3, 32, 32\)"):
         judge.judge_outputs(np.zeros((3, 32, 32)))
-    probabilities, features = judge.judge_outputs(np.zeros((2, 28, 28)))  # (N, 28, 28) is accepted too
+    probabilities, features = judge.judge_outputs(
+        np.zeros((2, 28, 28))
+    )  # (N, 28, 28) is accepted too
     assert probabilities.shape == (2, 10) and features.shape == (2, 128)

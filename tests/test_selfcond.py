@@ -6,12 +6,11 @@ import time
 
 import numpy as np
 import pytest
+from conftest import tiny_run
 
-from mnistgan_lib.gans import gan, selfcond
-from mnistgan_lib.running import training
 from mnistgan_lib.core.backend import keras, tf
-
-from conftest import TINY
+from mnistgan_lib.gans import gan, presets, selfcond
+from mnistgan_lib.running import training
 
 
 def blobs(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -22,32 +21,49 @@ def blobs(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return centres[which] + rng.normal(scale=0.5, size=(60, 2)), which
 
 
+def as_images(points: np.ndarray) -> np.ndarray:
+    """2-D points written into the first two pixels of otherwise black 28 x 28 images."""
+    images = np.zeros((len(points), 28, 28))
+    images[:, 0, :2] = points
+    return images
+
+
 def test_kmeans_finds_separated_blobs_and_repeats_for_a_seed():
     points, which = blobs()
-    centres, assignment = selfcond.kmeans(points, 3, seed=1)
+    assignment, _ = selfcond.cluster_images(as_images(points), 3, seed=1)
     # The same partition as the blobs, whatever numbers k-means gave the clusters.
-    assert all(len(set(assignment[which == blob])) == 1 for blob in range(3)) and len(set(assignment)) == 3
-    for blob in range(3):
-        assert np.allclose(centres[assignment[which == blob][0]], points[which == blob].mean(0), atol=1e-4)
-    again = selfcond.kmeans(points, 3, seed=1)[1]
-    assert np.array_equal(assignment, again)
+    assert (
+        all(len(set(assignment[which == blob])) == 1 for blob in range(3))
+        and len(set(assignment)) == 3
+    )
+    assert np.array_equal(assignment, selfcond.cluster_images(as_images(points), 3, seed=1)[0])
 
 
-@pytest.mark.parametrize("points, k, message", [
-    (np.zeros(5), 2, r"points must be a 2-D array \(one row per point\), got shape \(5,\)"),
-    (np.array([[0.0, np.nan], [1.0, np.inf]]), 1, "points must be finite numbers; 2 are NaN or infinite"),
-    (np.zeros((4, 2)), 5, r"k must be a whole number from 1 to the number of points \(4\), got 5"),
-    (np.zeros((4, 2)), 0, "k must be a whole number"),
-    (np.zeros((4, 2)), 2.5, "k must be a whole number"),
-])
-def test_kmeans_refuses_bad_input(points, k, message):
+@pytest.mark.parametrize(
+    "images, k, message",
+    [
+        (
+            as_images(np.array([[0.0, np.nan], [1.0, np.inf]])),
+            1,
+            "images must hold finite pixels; 2 are NaN or infinite",
+        ),
+        (
+            np.zeros((4, 28, 28)),
+            5,
+            r"k must be a whole number from 1 to the number of images \(4\), got 5",
+        ),
+        (np.zeros((4, 28, 28)), 0, "k must be a whole number"),
+        (np.zeros((4, 28, 28)), 2.5, "k must be a whole number"),
+    ],
+)
+def test_kmeans_refuses_bad_input(images, k, message):
     with pytest.raises(ValueError, match=message):
-        selfcond.kmeans(points, k)
+        selfcond.cluster_images(images, k, fit_on=4)
 
 
-def test_kmeans_copes_with_identical_points():
-    centres, assignment = selfcond.kmeans(np.ones((6, 3)), 2)
-    assert assignment.shape == (6,) and len(set(assignment)) == 1 and np.all(np.isfinite(centres))
+def test_kmeans_refuses_fewer_distinct_images_than_clusters():
+    with pytest.raises(ValueError, match="hold 1 distinct pictures, fewer than k=2 clusters"):
+        selfcond.cluster_images(np.ones((6, 28, 28)), 2, fit_on=6)
 
 
 def test_cluster_images_returns_each_images_cluster_and_the_shares():
@@ -59,7 +75,9 @@ def test_cluster_images_returns_each_images_cluster_and_the_shares():
     assert np.allclose(shares, np.bincount(assignment, minlength=3) / 60)
     with pytest.raises(ValueError, match="images must be an array of N images"):
         selfcond.cluster_images(np.zeros((60, 784)), 3)
-    with pytest.raises(ValueError, match="fit_on must be a whole number of images, at least k=3, got 2"):
+    with pytest.raises(
+        ValueError, match="fit_on must be a whole number of images, at least k=3, got 2"
+    ):
         selfcond.cluster_images(images, 3, fit_on=2)
 
 
@@ -102,22 +120,31 @@ def test_the_self_conditioned_generator_rebuilds_from_its_config():
 
 
 def test_the_default_dcgan_clusters_images_without_their_labels_and_samples_like_an_unconditional_gan():
-    model = gan.build_gan("dcgan", seed=0)
-    assert isinstance(model, selfcond.SelfConditionedGAN) and not gan.get_preset("dcgan").conditional
+    model = presets.build_gan("dcgan", seed=0)
+    assert (
+        isinstance(model, selfcond.SelfConditionedGAN)
+        and not presets.get_preset("dcgan").conditional
+    )
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (128, 28, 28)).astype(np.uint8)
     clusters = model.training_labels(images, np.arange(128) % 10)
-    assert np.array_equal(clusters, model.training_labels(images, rng.permutation(128) % 10))  # labels unused
+    assert np.array_equal(
+        clusters, model.training_labels(images, rng.permutation(128) % 10)
+    )  # labels unused
     shares = np.bincount(clusters, minlength=selfcond.CLUSTERS) / 128
     for generator in (model.generator, model.ema_generator):
         assert np.allclose(generator.get_layer("cluster").shares(), shares, atol=1e-6)
 
-    batches = tf.data.Dataset.from_tensor_slices(((images[..., None] / 127.5 - 1).astype("float32"), clusters)).batch(64)
+    batches = tf.data.Dataset.from_tensor_slices(
+        ((images[..., None] / 127.5 - 1).astype("float32"), clusters)
+    ).batch(64)
     history = model.fit(batches, epochs=1, verbose=0, shuffle=False)
     assert {"d_class_loss", "g_class_loss", "d_class_acc_real"} <= set(history.history)
     # Averaging would nudge the averaged generator's thresholds by rounding; they are copied instead.
-    assert np.array_equal(model.ema_generator.get_layer("cluster").thresholds.numpy(),
-                          model.generator.get_layer("cluster").thresholds.numpy())
+    assert np.array_equal(
+        model.ema_generator.get_layer("cluster").thresholds.numpy(),
+        model.generator.get_layer("cluster").thresholds.numpy(),
+    )
     samples, labels = model.samples_to_measure(6, seed=3)
     assert samples.shape == (6, 28, 28, 1) and labels is None
     assert np.array_equal(samples, model.generate(6, seed=3))
@@ -132,7 +159,9 @@ def test_a_runs_training_time_includes_clustering_its_images_once(tiny_data, tmp
 
     monkeypatch.setattr(time, "perf_counter", lambda: real_clock() + sum(jumps))
     monkeypatch.setattr(selfcond, "cluster_images", clustering_that_takes_1000_seconds)
-    training.train("dcgan", tmp_path / "run", profile=TINY, epochs=1)
-    training.train("dcgan", tmp_path / "run", profile=TINY, epochs=2)  # resumed: clusters again, not counted again
-    first, second = (row["seconds"] for row in training.read_run(tmp_path / "run")["history"])
-    assert len(jumps) == 2 and 1000 <= first < 1100 and second - first < 1000
+    training.train(tiny_run("dcgan", epochs=1), tmp_path / "run")
+    training.train(
+        tiny_run("dcgan", epochs=2), tmp_path / "run"
+    )  # resumed: the saved clusters, no k-means
+    first, second = (row["seconds"] for row in training.read_run(tmp_path / "run").history)
+    assert len(jumps) == 1 and 1000 <= first < 1100 and second - first < 1000

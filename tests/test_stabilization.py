@@ -7,27 +7,38 @@ import re
 
 import numpy as np
 import pytest
+from conftest import tiny_run
 
-from mnistgan_lib.foundations import losses
-from mnistgan_lib.gans import gan
-from mnistgan_lib.running import cli, training
 from mnistgan_lib.core.backend import keras, tf
+from mnistgan_lib.foundations import losses
+from mnistgan_lib.gans import presets
 from mnistgan_lib.gans.stabilization import NONE, Stabilization, warning_signs
+from mnistgan_lib.running import cli, training
 
-from conftest import TINY
 
-
-@pytest.mark.parametrize("settings, message", [
-    ({"real_labels": (0.9, 1.1)}, r"real_labels must be a range \(low, high\) with 0 <= low <= high <= 1, got \(0.9, 1.1\)"),
-    ({"real_labels": (1.0, 0.9)}, "0 <= low <= high <= 1"),
-    ({"real_labels": -0.1}, "real_labels must be a range"),
-    ({"real_labels": (0.9, 0.95, 1.0)}, r"real_labels must be a number or a \(low, high\) pair"),
-    ({"flip_probability": 1.5}, r"flip_probability must be a probability in \[0, 1\], got 1.5"),
-    ({"flip_probability": float("nan")}, "flip_probability must be a probability"),
-    ({"instance_noise": -0.1}, "instance_noise must be a finite standard deviation >= 0, got -0.1"),
-    ({"instance_noise": float("inf")}, "instance_noise must be a finite standard deviation"),
-    ({"anneal_steps": -1}, "anneal_steps must be 0"),
-])
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        (
+            {"real_labels": (0.9, 1.1)},
+            r"real_labels must be a range \(low, high\) with 0 <= low <= high <= 1, got \(0.9, 1.1\)",
+        ),
+        ({"real_labels": (1.0, 0.9)}, "0 <= low <= high <= 1"),
+        ({"real_labels": -0.1}, "real_labels must be a range"),
+        (
+            {"real_labels": (0.9, 0.95, 1.0)},
+            r"real_labels must be a number or a \(low, high\) pair",
+        ),
+        ({"flip_probability": 1.5}, r"flip_probability must be a probability in \[0, 1\], got 1.5"),
+        ({"flip_probability": float("nan")}, "flip_probability must be a probability"),
+        (
+            {"instance_noise": -0.1},
+            "instance_noise must be a finite standard deviation >= 0, got -0.1",
+        ),
+        ({"instance_noise": float("inf")}, "instance_noise must be a finite standard deviation"),
+        ({"anneal_steps": -1}, "anneal_steps must be 0"),
+    ],
+)
 def test_invalid_settings_are_refused_with_the_fix(settings, message):
     with pytest.raises(ValueError, match=message):
         Stabilization(**settings)
@@ -37,7 +48,10 @@ def test_a_single_number_means_fixed_smoothing_and_describe_names_the_techniques
     assert Stabilization(real_labels=0.9).real_labels == (0.9, 0.9)
     assert not NONE.active and NONE.describe() == "none"
     combined = Stabilization(real_labels=(0.9, 1.0), flip_probability=0.05, instance_noise=0.1)
-    assert combined.active and combined.describe() == "smooth [0.9, 1] + flip 0.05 + instance noise 0.1"
+    assert (
+        combined.active
+        and combined.describe() == "smooth [0.9, 1] + flip 0.05 + instance noise 0.1"
+    )
 
 
 def targets_for(stabilization, count=20_000):
@@ -50,19 +64,30 @@ def test_one_sided_smoothing_changes_real_targets_only():
     real, fake = targets_for(Stabilization(real_labels=0.9))
     assert np.allclose(real, 0.9) and np.allclose(fake, 0.0)
     real, fake = targets_for(Stabilization(real_labels=(0.8, 1.0)))
-    assert 0.8 <= real.min() and real.max() <= 1.0 and real.mean() == pytest.approx(0.9, abs=0.005) and real.std() > 0.05
+    assert (
+        0.8 <= real.min()
+        and real.max() <= 1.0
+        and real.mean() == pytest.approx(0.9, abs=0.005)
+        and real.std() > 0.05
+    )
     assert np.allclose(fake, 0.0)
 
 
 def test_noisy_labels_flip_about_p_of_each_side():
     real, fake = targets_for(Stabilization(real_labels=0.9, flip_probability=0.1))
-    assert np.mean(real == 0.0) == pytest.approx(0.1, abs=0.01) and np.all(np.isclose(real, 0.0) | np.isclose(real, 0.9))
-    assert np.mean(np.isclose(fake, 0.9)) == pytest.approx(0.1, abs=0.01) and np.all(np.isclose(fake, 0.0) | np.isclose(fake, 0.9))
+    assert np.mean(real == 0.0) == pytest.approx(0.1, abs=0.01) and np.all(
+        np.isclose(real, 0.0) | np.isclose(real, 0.9)
+    )
+    assert np.mean(np.isclose(fake, 0.9)) == pytest.approx(0.1, abs=0.01) and np.all(
+        np.isclose(fake, 0.0) | np.isclose(fake, 0.9)
+    )
 
 
 def test_instance_noise_is_annealed_linearly_to_zero():
     noise = Stabilization(instance_noise=0.2, anneal_steps=100)
-    assert [float(noise.noise_scale(step)) for step in (0, 50, 100, 150)] == pytest.approx([0.2, 0.1, 0.0, 0.0])
+    assert [float(noise.noise_scale(step)) for step in (0, 50, 100, 150)] == pytest.approx(
+        [0.2, 0.1, 0.0, 0.0]
+    )
     images = tf.zeros((500, 28, 28, 1))
     seed = keras.random.SeedGenerator(1)
     assert float(tf.math.reduce_std(noise.perturb(images, 0, seed))) == pytest.approx(0.2, rel=0.02)
@@ -73,32 +98,59 @@ def test_instance_noise_is_annealed_linearly_to_zero():
 def test_the_gan_trains_its_discriminator_against_the_smoothed_targets(monkeypatch):
     seen = []
     original = losses.discriminator_loss
-    monkeypatch.setattr(losses, "discriminator_loss", lambda real, fake, rt, ft: seen.append((rt, ft)) or original(real, fake, rt, ft))
-    model = gan.build_gan("dcgan-unclustered", seed=0, stabilization=Stabilization(real_labels=0.9))
+    monkeypatch.setattr(
+        losses,
+        "discriminator_loss",
+        lambda real, fake, rt, ft: seen.append((rt, ft)) or original(real, fake, rt, ft),
+    )
+    model = presets.build_gan(
+        "dcgan-unclustered", seed=0, stabilization=Stabilization(real_labels=0.9)
+    )
     model.run_eagerly = True
     real = np.random.default_rng(0).uniform(-1, 1, size=(8, 28, 28, 1)).astype("float32")
     model.fit(tf.data.Dataset.from_tensor_slices(real).batch(8), epochs=1, verbose=0, shuffle=False)
     real_target, fake_target = seen[-1]
     assert np.allclose(np.asarray(real_target), 0.9) and np.allclose(np.asarray(fake_target), 0.0)
     with pytest.raises(TypeError, match="stabilization must be a Stabilization, got dict"):
-        gan.build_gan("dcgan", stabilization={"real_labels": 0.9})
+        presets.build_gan("dcgan", stabilization={"real_labels": 0.9})
 
 
-def test_a_run_records_its_stabilization_and_refuses_to_resume_with_other_settings(tiny_data, tmp_path):
+def test_a_run_records_its_stabilization_and_refuses_to_resume_with_other_settings(
+    tiny_data, tmp_path
+):
     out = tmp_path / "run"
-    training.train("dcgan", out, profile=TINY, epochs=1, stabilization=Stabilization(real_labels=0.9, instance_noise=0.1))
+    training.train(
+        tiny_run(
+            "dcgan", epochs=1, stabilization=Stabilization(real_labels=0.9, instance_noise=0.1)
+        ),
+        out,
+    )
     recorded = json.loads((out / "run.json").read_text())["stabilization"]
-    assert recorded["real_labels"] == [0.9, 0.9] and recorded["anneal_steps"] == 4  # 1 epoch of 256 // 64 steps
+    assert (
+        recorded["real_labels"] == [0.9, 0.9] and recorded["anneal_steps"] == 4
+    )  # 1 epoch of 256 // 64 steps
     with pytest.raises(ValueError, match="holds a run with stabilization="):
-        training.train("dcgan", out, profile=TINY, epochs=1)
+        training.train(tiny_run("dcgan", epochs=1), out)
 
 
-@pytest.mark.parametrize("option, message", [
-    (["--flip-labels", "1.5"], r"argument --flip-labels: must be a probability in \[0, 1\], got 1.5"),
-    (["--real-labels", "1.2"], r"argument --real-labels: must be a probability in \[0, 1\], got 1.2"),
-    (["--real-labels", "1.0", "0.9"], r"real_labels must be a range \(low, high\) with 0 <= low <= high <= 1"),
-    (["--instance-noise", "-1"], "argument --instance-noise: must be a finite number >= 0"),
-])
+@pytest.mark.parametrize(
+    "option, message",
+    [
+        (
+            ["--flip-labels", "1.5"],
+            r"argument --flip-labels: must be a probability in \[0, 1\], got 1.5",
+        ),
+        (
+            ["--real-labels", "1.2"],
+            r"argument --real-labels: must be a probability in \[0, 1\], got 1.2",
+        ),
+        (
+            ["--real-labels", "1.0", "0.9"],
+            r"real_labels must be a range \(low, high\) with 0 <= low <= high <= 1",
+        ),
+        (["--instance-noise", "-1"], "argument --instance-noise: must be a finite number >= 0"),
+    ],
+)
 def test_the_train_command_checks_its_stabilization_options(option, message, capsys, tmp_path):
     with pytest.raises(SystemExit) as stopped:
         cli.main(["train", "dcgan", "--out", str(tmp_path / "run"), *option])
@@ -111,8 +163,17 @@ def test_warning_signs_name_an_overpowering_discriminator_and_the_missing_digits
     healthy = {"d_acc_real": 0.7, "d_acc_fake": 0.6, "g_loss": 1.2}
     overpowering = {"d_acc_real": 0.99, "d_acc_fake": 0.97, "g_loss": 9.5}
     fair = {"coverage_min_fraction": 0.08, "class_fractions": [0.1] * 10}
-    collapsed = {"coverage_min_fraction": 0.0, "class_fractions": [0.0, 0.3, 0.3, 0.01, 0.39, 0, 0, 0, 0, 0]}
+    collapsed = {
+        "coverage_min_fraction": 0.0,
+        "class_fractions": [0.0, 0.3, 0.3, 0.01, 0.39, 0, 0, 0, 0, 0],
+    }
     assert warning_signs(healthy, fair) == [] and warning_signs(healthy) == []
-    assert warning_signs(overpowering) == ["discriminator overpowering (accuracy real 99.0%, fake 97.0%, generator loss 9.5)"]
-    assert warning_signs(healthy, collapsed) == ["mode collapse (digits 0, 3, 5, 6, 7, 8, 9 each on < 2% of samples)"]
-    assert warning_signs(healthy, {"coverage_min_fraction": 0.01}) == ["mode collapse (the rarest digit class on < 2% of samples)"]
+    assert warning_signs(overpowering) == [
+        "discriminator overpowering (accuracy real 99.0%, fake 97.0%, generator loss 9.5)"
+    ]
+    assert warning_signs(healthy, collapsed) == [
+        "mode collapse (digits 0, 3, 5, 6, 7, 8, 9 each on < 2% of samples)"
+    ]
+    assert warning_signs(healthy, {"coverage_min_fraction": 0.01}) == [
+        "mode collapse (the rarest digit class on < 2% of samples)"
+    ]

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from mnistgan_lib.core import widgets
-from mnistgan_lib.gans import networks
 from mnistgan_lib.core.backend import seed_everything
+from mnistgan_lib.gans import networks
 
 
 @pytest.fixture(scope="module")
@@ -34,5 +34,7 @@ def test_png_bytes_tiles_images():
 
     from PIL import Image
 
-    picture = Image.open(BytesIO(widgets.png_bytes(np.zeros((6, 28, 28, 1), np.float32), columns=3)))
+    picture = Image.open(
+        BytesIO(widgets.png_bytes(np.zeros((6, 28, 28, 1), np.float32), columns=3))
+    )
     assert picture.size == (3 * 56, 2 * 56)

@@ -38,8 +38,8 @@ def _silenced_stderr_fd() -> Iterator[None]:
 
 
 with _silenced_stderr_fd():
-    import tensorflow as tf  # noqa: E402
     import keras  # noqa: E402
+    import tensorflow as tf  # noqa: E402
 
     # The first device query loads the CUDA stubs, which log as well.
     _GPUS = tf.config.list_physical_devices("GPU")

@@ -42,7 +42,9 @@ class Profile:
 
 PROFILES: dict[str, Profile] = {
     "quick": Profile("quick", 2_048, 1, 1_000, "CI smoke run, under a minute a notebook"),
-    "standard": Profile("standard", None, 2, 10_000, "the reader's default, minutes a chapter on a CPU"),
+    "standard": Profile(
+        "standard", None, 2, 10_000, "the reader's default, minutes a chapter on a CPU"
+    ),
     "full": Profile("full", None, 30, 10_000, "trains the published weights, GPU recommended"),
 }
 

@@ -1,24 +1,21 @@
-"""MNIST from an `.npz` (Keras layout) or a CSV file, checked, scaled and batched.
+"""MNIST from an `.npz` (Keras layout) or a CSV file, checked, and batched for training.
 
 Every reader returns `uint8` images of shape (N, 28, 28) and `uint8` labels in
-0..9, or raises `MnistFileError` with the file, the problem and the fix.
-`to_gan_range` is the one place where pixels become the [-1, 1] floats a GAN
-with a tanh output is trained on.
+0..9, or raises `MnistFileError` with the file, the problem and the fix. The
+batches hold [-1, 1] floats, scaled by `pixels.to_gan_range`.
 """
 
 from __future__ import annotations
 
 import io
 import os
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from mnistgan_lib.core import config
+from mnistgan_lib.core.pixels import IMAGE_SHAPE, PIXELS, to_gan_range
 
-IMAGE_SHAPE = (28, 28)
-PIXELS = IMAGE_SHAPE[0] * IMAGE_SHAPE[1]
 NUM_CLASSES = 10
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 Split = tuple[np.ndarray, np.ndarray]
@@ -33,18 +30,24 @@ class MnistFileError(ValueError):
         super().__init__(f"{where}{problem}. Fix: {fix}")
 
 
-def check_images_and_labels(images: np.ndarray, labels: np.ndarray, source: str | os.PathLike) -> Split:
+def check_images_and_labels(
+    images: np.ndarray, labels: np.ndarray, source: str | os.PathLike
+) -> Split:
     """Check one split's arrays have MNIST's shapes, dtypes and label range."""
     remake = "re-create the file from the original MNIST (see the README's data section)"
     if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
-        raise MnistFileError(source, f"images have shape {images.shape}, expected (N, 28, 28)", remake)
+        raise MnistFileError(
+            source, f"images have shape {images.shape}, expected (N, 28, 28)", remake
+        )
     if images.dtype != np.uint8:
         raise MnistFileError(
             source, f"images have dtype {images.dtype}, expected uint8 pixels in 0..255", remake
         )
     if labels.ndim != 1 or len(labels) != len(images):
         raise MnistFileError(
-            source, f"labels have shape {labels.shape}, expected ({len(images)},), one per image", remake
+            source,
+            f"labels have shape {labels.shape}, expected ({len(images)},), one per image",
+            remake,
         )
     if not np.issubdtype(labels.dtype, np.integer):
         raise MnistFileError(source, f"labels have dtype {labels.dtype}, expected integers", remake)
@@ -71,8 +74,10 @@ def load_mnist_npz(path: str | os.PathLike) -> tuple[Split, Split]:
             if missing:
                 raise MnistFileError(
                     path,
-                    f"missing array(s) {', '.join(missing)} (found: {', '.join(archive.files) or 'none'})",
-                    "use an .npz with x_train, y_train, x_test and y_test, as keras.datasets.mnist writes",
+                    f"missing array(s) {', '.join(missing)} "
+                    f"(found: {', '.join(archive.files) or 'none'})",
+                    "use an .npz with x_train, y_train, x_test and y_test, "
+                    "as keras.datasets.mnist writes",
                 )
             arrays = {key: archive[key] for key in NPZ_KEYS}
         # NpzFile hands back raw bytes for a member without a .npy header instead of failing.
@@ -88,8 +93,10 @@ def load_mnist_npz(path: str | os.PathLike) -> tuple[Split, Split]:
     except Exception as error:  # zip, zlib, EOF and format errors all mean the same to a reader
         raise MnistFileError(
             path,
-            f"cannot be read as an .npz archive, it is truncated or corrupt ({type(error).__name__}: {error})",
-            "download or copy the file again and check its sha256 against the one its source publishes",
+            "cannot be read as an .npz archive, it is truncated or corrupt "
+            f"({type(error).__name__}: {error})",
+            "download or copy the file again and check its sha256 against the one its source "
+            "publishes",
         ) from error
     train = check_images_and_labels(arrays["x_train"], arrays["y_train"], f"{path} [train]")
     test = check_images_and_labels(arrays["x_test"], arrays["y_test"], f"{path} [test]")
@@ -104,16 +111,22 @@ def _first_bad_csv_row(text: str, path: Path) -> MnistFileError:
             continue
         fields = line.split(",")
         if len(fields) != PIXELS + 1:
-            return MnistFileError(path, f"row {number} has {len(fields)} fields, expected {PIXELS + 1}", fix)
+            return MnistFileError(
+                path, f"row {number} has {len(fields)} fields, expected {PIXELS + 1}", fix
+            )
         for column, field in enumerate(fields):
             try:
                 value = int(field)
             except ValueError:
-                return MnistFileError(path, f"row {number}, column {column + 1}: {field!r} is not an integer", fix)
+                return MnistFileError(
+                    path, f"row {number}, column {column + 1}: {field!r} is not an integer", fix
+                )
             top = NUM_CLASSES - 1 if column == 0 else 255
             if not 0 <= value <= top:
                 what = "label" if column == 0 else f"pixel p{column - 1}"
-                return MnistFileError(path, f"row {number}: {what} is {value}, outside 0..{top}", fix)
+                return MnistFileError(
+                    path, f"row {number}: {what} is {value}, outside 0..{top}", fix
+                )
     return MnistFileError(path, "cannot be parsed as CSV", fix)
 
 
@@ -129,16 +142,25 @@ def load_mnist_csv(path: str | os.PathLike) -> Split:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
-        raise MnistFileError(path, f"is not a text file ({error})", "pass a plain-text CSV file") from error
+        raise MnistFileError(
+            path, f"is not a text file ({error})", "pass a plain-text CSV file"
+        ) from error
     lines = text.splitlines()
     skip = 1 if lines and _is_header(lines[0]) else 0
     if len([line for line in lines[skip:] if line.strip()]) == 0:
-        raise MnistFileError(path, "holds no data rows", "pass a CSV with at least one `label,p0,...,p783` row")
+        raise MnistFileError(
+            path, "holds no data rows", "pass a CSV with at least one `label,p0,...,p783` row"
+        )
     try:
         table = np.loadtxt(io.StringIO(text), delimiter=",", dtype=np.int64, skiprows=skip, ndmin=2)
     except ValueError as error:
         raise _first_bad_csv_row(text, path) from error
-    if table.shape[1] != PIXELS + 1 or table.min() < 0 or table[:, 1:].max() > 255 or table[:, 0].max() > 9:
+    if (
+        table.shape[1] != PIXELS + 1
+        or table.min() < 0
+        or table[:, 1:].max() > 255
+        or table[:, 0].max() > 9
+    ):
         raise _first_bad_csv_row(text, path)
     return table[:, 1:].reshape(-1, *IMAGE_SHAPE).astype(np.uint8), table[:, 0].astype(np.uint8)
 
@@ -152,7 +174,7 @@ def save_mnist_csv(path: str | os.PathLike, images: np.ndarray, labels: np.ndarr
 
 
 def load_mnist(path: str | os.PathLike | None = None) -> tuple[Split, Split]:
-    """MNIST as ((x_train, y_train), (x_test, y_test)), from `path`, `MNISTGAN_DATA`, or the Keras download."""
+    """MNIST as ((x_train, y_train), (x_test, y_test)) from `path`, `MNISTGAN_DATA` or Keras."""
     chosen = Path(path) if path is not None else config.data_path()
     if chosen is not None:
         return load_mnist_npz(chosen)
@@ -170,57 +192,17 @@ def load_mnist(path: str | os.PathLike | None = None) -> tuple[Split, Split]:
     return (x_train, y_train), (x_test, y_test)
 
 
-def to_gan_range(images: np.ndarray) -> np.ndarray:
-    """Scale uint8 pixels 0..255 to float32 in [-1, 1], shaped (N, 28, 28, 1)."""
-    images = np.asarray(images)
-    if images.dtype != np.uint8:
-        raise TypeError(
-            f"images have dtype {images.dtype}; to_gan_range expects uint8 pixels 0..255 "
-            "as load_mnist returns them (data already in [-1, 1] needs no scaling)"
-        )
-    if images.ndim == 4 and images.shape[-1] == 1:
-        images = images[..., 0]
-    if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
-        raise ValueError(f"images have shape {images.shape}; expected (N, 28, 28) or (N, 28, 28, 1)")
-    return (images.astype(np.float32) / 127.5 - 1.0)[..., np.newaxis]
-
-
 def is_whole_number(value) -> bool:
-    """True for Python and NumPy integers; False for everything else, bools included (Python counts them as ints)."""
+    """True for Python and NumPy integers; False for all else, bools included (Python's ints)."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
-def check_image_stack(array: np.ndarray, name: str, nan_fix: str) -> np.ndarray:
-    """A numeric stack (N, 28, 28) or (N, 28, 28, 1) as float32 (N, 28, 28): shape, emptiness and NaN checked."""
-    if array.ndim == 4 and array.shape[-1] == 1:
-        array = array[..., 0]
-    if array.ndim != 3 or array.shape[1:] != IMAGE_SHAPE:
-        hint = "; for a single digit pass images[None]" if array.shape == IMAGE_SHAPE else ""
-        raise ValueError(f"{name} have shape {array.shape}; expected (N, 28, 28) or (N, 28, 28, 1){hint}")
-    if array.shape[0] == 0:
-        raise ValueError(f"{name} are empty (shape {array.shape}); give at least one image")
-    array = array.astype(np.float32)
-    finite = np.isfinite(array)
-    if not finite.all():
-        bad = int((~finite).any(axis=(1, 2)).sum())
-        raise ValueError(f"{name} contain NaN or infinite pixels in {bad} image(s); {nan_fix}")
-    return array
-
-
-def from_gan_range(images: np.ndarray) -> np.ndarray:
-    """Map GAN outputs in [-1, 1] back to float32 in [0, 1] (clipping stray values)."""
-    array = np.asarray(images)
-    if not np.issubdtype(array.dtype, np.number) or array.dtype == bool:
-        raise TypeError(f"images have dtype {array.dtype}; from_gan_range expects numbers in [-1, 1]")
-    if np.isnan(array).any():
-        raise ValueError("images contain NaN; the generator that made them has diverged (retrain or resume from a checkpoint)")
-    return np.clip((array.astype(np.float32) + 1.0) / 2.0, 0.0, 1.0)
 
 
 def take_subset(images: np.ndarray, labels: np.ndarray, count: int | None, seed: int = 0) -> Split:
     """A seeded random subset of `count` examples (all of them when `count` is None)."""
     if len(images) != len(labels):
-        raise ValueError(f"images ({len(images)}) and labels ({len(labels)}) must have the same length")
+        raise ValueError(
+            f"images ({len(images)}) and labels ({len(labels)}) must have the same length"
+        )
     if count is None or count >= len(images):
         return images, labels
     if count <= 0:
@@ -229,12 +211,16 @@ def take_subset(images: np.ndarray, labels: np.ndarray, count: int | None, seed:
     return images[order], labels[order]
 
 
-def make_dataset(images: np.ndarray, labels: np.ndarray | None = None, batch_size: int = 128, seed: int = 0):
-    """A shuffled, cached, prefetched `tf.data.Dataset` of [-1, 1] images (and labels) in full batches."""
+def make_dataset(
+    images: np.ndarray, labels: np.ndarray | None = None, batch_size: int = 128, seed: int = 0
+):
+    """A shuffled, cached `tf.data.Dataset` of full batches of [-1, 1] images (and labels)."""
     from mnistgan_lib.core.backend import tf
 
     if batch_size <= 0 or batch_size > len(images):
-        raise ValueError(f"batch_size must be in 1..{len(images)} (the number of images), got {batch_size}")
+        raise ValueError(
+            f"batch_size must be in 1..{len(images)} (the number of images), got {batch_size}"
+        )
     scaled = to_gan_range(images)
     tensors = scaled if labels is None else (scaled, np.asarray(labels, dtype=np.int32))
     dataset = tf.data.Dataset.from_tensor_slices(tensors).cache()
@@ -242,9 +228,15 @@ def make_dataset(images: np.ndarray, labels: np.ndarray | None = None, batch_siz
     return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
 
 
-def make_epoch_batches(images: np.ndarray, batch_size: int, seed: int, first_epoch: int, epochs: int,
-                       labels: np.ndarray | None = None):
-    """Full batches of [-1, 1] images (with their labels, if given) for epochs `first_epoch`..`epochs - 1`.
+def make_epoch_batches(
+    images: np.ndarray,
+    batch_size: int,
+    seed: int,
+    first_epoch: int,
+    epochs: int,
+    labels: np.ndarray | None = None,
+):
+    """Full batches of [-1, 1] images (and labels, if given) for epochs `first_epoch`..`epochs - 1`.
 
     Returns the dataset and the steps per epoch. Epoch e's order depends only on
     (seed, e), so a run resumed at epoch e sees exactly the batches an
@@ -253,11 +245,19 @@ def make_epoch_batches(images: np.ndarray, batch_size: int, seed: int, first_epo
     from mnistgan_lib.core.backend import tf
 
     if batch_size <= 0 or batch_size > len(images):
-        raise ValueError(f"batch_size must be in 1..{len(images)} (the number of images), got {batch_size}")
+        raise ValueError(
+            f"batch_size must be in 1..{len(images)} (the number of images), got {batch_size}"
+        )
     if labels is not None and np.shape(labels) != (len(images),):
-        raise ValueError(f"labels must hold one class per image, shape ({len(images)},), got shape {np.shape(labels)}")
+        raise ValueError(
+            f"labels must hold one class per image, shape ({len(images)},), "
+            f"got shape {np.shape(labels)}"
+        )
     steps = len(images) // batch_size
-    orders = [np.random.default_rng([seed, epoch]).permutation(len(images))[: steps * batch_size] for epoch in range(first_epoch, epochs)]
+    orders = [
+        np.random.default_rng([seed, epoch]).permutation(len(images))[: steps * batch_size]
+        for epoch in range(first_epoch, epochs)
+    ]
     scaled = tf.constant(to_gan_range(images))
     indices = np.concatenate(orders) if orders else np.zeros(0, np.int64)
     batches = tf.data.Dataset.from_tensor_slices(indices).batch(batch_size)

@@ -48,25 +48,35 @@ def read_card(name: str, directory: str | os.PathLike | None = None) -> dict:
     try:
         return json.loads(path.read_text())
     except json.JSONDecodeError as error:
-        raise WeightsError(f"{path}: the card is not valid JSON ({error}); restore it from the repository") from error
+        raise WeightsError(
+            f"{path}: the card is not valid JSON ({error}); restore it from the repository"
+        ) from error
 
 
-def save_with_card(model, name: str, card: dict, directory: str | os.PathLike | None = None) -> Path:
+def save_with_card(
+    model, name: str, card: dict, directory: str | os.PathLike | None = None
+) -> Path:
     """Save `model`'s weights as NAME.weights.h5 with a card recording `card` and the file's sha256."""
     directory = _folder(directory)
     directory.mkdir(parents=True, exist_ok=True)
     weights = directory / f"{name}.weights.h5"
     partial = directory / f".{name}.partial.weights.h5"
     _without_optimizer(model).save_weights(partial)
-    os.replace(partial, weights)  # a crash while saving never leaves a half-written file under the real name
-    full_card = {**card, "file": weights.name, "sha256": sha256_of(weights), "bytes": weights.stat().st_size}
+    os.replace(
+        partial, weights
+    )  # a crash while saving never leaves a half-written file under the real name
+    full_card = {
+        **card,
+        "file": weights.name,
+        "sha256": sha256_of(weights),
+        "bytes": weights.stat().st_size,
+    }
     (directory / f"{name}.json").write_text(json.dumps(full_card, indent=2) + "\n")
     return weights
 
 
 def _without_optimizer(model):
     """A copy of `model` with its weights but no optimizer state, which shipped files do not need."""
-    from mnistgan_lib.core.backend import keras
 
     # Rebuilt from its config, the copy is never compiled (clone_model keeps a compiled model's optimizer).
     copy = type(model).from_config(model.get_config())
@@ -79,7 +89,9 @@ def load_into(model, name: str, directory: str | os.PathLike | None = None):
     card = read_card(name, directory)
     path = _folder(directory) / card["file"]
     if not path.is_file():
-        raise WeightsError(f"{path}: the weights file its card names is missing; reinstall the package or retrain")
+        raise WeightsError(
+            f"{path}: the weights file its card names is missing; reinstall the package or retrain"
+        )
     actual = sha256_of(path)
     if actual != card["sha256"]:
         raise WeightsError(
@@ -90,5 +102,7 @@ def load_into(model, name: str, directory: str | os.PathLike | None = None):
     try:
         model.load_weights(path)
     except Exception as error:  # h5py and Keras raise many types for a file that does not fit
-        raise WeightsError(f"{path}: cannot be loaded into {model.name} ({error}); retrain or reinstall") from error
+        raise WeightsError(
+            f"{path}: cannot be loaded into {model.name} ({error}); retrain or reinstall"
+        ) from error
     return model

@@ -11,25 +11,35 @@ from mnistgan_lib.core.pixels import grid_image
 
 
 def png_bytes(images: np.ndarray, columns: int = 1) -> bytes:
-    """Images in [-1, 1] (N x 28 x 28 x 1) as one PNG grid."""
+    """Digits (uint8 0..255, or floats in [-1, 1]) as one PNG grid, white on black."""
     buffer = io.BytesIO()
     grid_image(images, columns).save(buffer, format="PNG")
     return buffer.getvalue()
 
 
-def latent_explorer(generator, latent_dim: int, coordinates: int = 4, seeds: int = 50,
-                    conditional: bool = False) -> ipywidgets.Widget:
-    """A noise picker and sliders that move the first `coordinates` latent numbers, with the generated digit.
+def latent_explorer(
+    generator, latent_dim: int, coordinates: int = 4, seeds: int = 50, conditional: bool = False
+) -> ipywidgets.Widget:
+    """A noise picker, sliders for the first `coordinates` latent numbers, and the generated digit.
 
     A `conditional` generator (called as generator([noise, label])) also gets a digit picker.
     """
     if not 1 <= coordinates <= latent_dim:
-        raise ValueError(f"coordinates must be between 1 and latent_dim={latent_dim}, got {coordinates}")
+        raise ValueError(
+            f"coordinates must be between 1 and latent_dim={latent_dim}, got {coordinates}"
+        )
     if seeds < 0:
         raise ValueError(f"seeds must be the largest noise seed offered (0 or more), got {seeds}")
-    digit = ipywidgets.Dropdown(options=list(range(10)), value=3, description="digit") if conditional else None
+    digit = (
+        ipywidgets.Dropdown(options=list(range(10)), value=3, description="digit")
+        if conditional
+        else None
+    )
     seed = ipywidgets.IntSlider(0, 0, seeds, description="noise")
-    sliders = [ipywidgets.FloatSlider(0.0, min=-3, max=3, step=0.25, description=f"z[{i}]") for i in range(coordinates)]
+    sliders = [
+        ipywidgets.FloatSlider(0.0, min=-3, max=3, step=0.25, description=f"z[{i}]")
+        for i in range(coordinates)
+    ]
     picture = ipywidgets.Image(format="png", width=168, height=168)
     controls = ([digit] if digit else []) + [seed, *sliders]
 

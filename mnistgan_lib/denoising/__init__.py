@@ -1,2 +1,1 @@
-"""The denoising autoencoder chapter's model, training and PSNR table.
-"""
+"""The denoising autoencoder chapter's model, training and PSNR table."""

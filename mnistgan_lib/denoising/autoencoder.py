@@ -1,4 +1,4 @@
-"""Autoencoders: a convolutional encoder-decoder that copies digits, or removes Gaussian noise from them.
+"""Autoencoders: a convolutional encoder-decoder that copies digits, or removes Gaussian noise.
 
 One builder makes both. The encoder halves the image twice with stride-2
 `Conv2D`s (28 -> 14 -> 7); the decoder doubles it back with stride-2
@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mnistgan_lib.core import data, pretrained
-from mnistgan_lib.measuring import corrupt, metrics
+from mnistgan_lib.core import data, pixels, pretrained
 from mnistgan_lib.core.backend import keras, seed_everything, tf
+from mnistgan_lib.measuring import corrupt, metrics
 
 layers = keras.layers
 DAE_NAME = "dae"
@@ -48,9 +48,12 @@ def _block(x, filters: int, strides: int, transposed: bool = False):
     return layers.ReLU()(layers.BatchNormalization()(x))
 
 
-def build_autoencoder(code_size: int | None = None, filters: tuple[int, ...] = DEFAULT_FILTERS,
-                      name: str = "autoencoder") -> keras.Model:
-    """An `encoder` and a `decoder` model chained: (N, 28, 28, 1) in [0, 1] -> code -> (N, 28, 28, 1) in [0, 1].
+def build_autoencoder(
+    code_size: int | None = None,
+    filters: tuple[int, ...] = DEFAULT_FILTERS,
+    name: str = "autoencoder",
+) -> keras.Model:
+    """An `encoder` and a `decoder` chained: (N, 28, 28, 1) in [0, 1] -> code -> the same kind.
 
     Encoder: two stride-2 convolutions (28 -> 14 -> 7 pixels, `filters` channels),
     one more at 7x7, then, with `code_size`, a dense layer to the code. Decoder:
@@ -59,9 +62,15 @@ def build_autoencoder(code_size: int | None = None, filters: tuple[int, ...] = D
     """
     filters = tuple(filters)
     if len(filters) != 2 or any(isinstance(f, bool) or int(f) != f or f < 1 for f in filters):
-        raise ValueError(f"filters must be two positive integers (one per 2x downsampling), got {filters}")
-    if code_size is not None and (isinstance(code_size, bool) or int(code_size) != code_size or code_size < 1):
-        raise ValueError(f"code_size must be a positive integer or None (no dense bottleneck), got {code_size}")
+        raise ValueError(
+            f"filters must be two positive integers (one per 2x downsampling), got {filters}"
+        )
+    if code_size is not None and (
+        isinstance(code_size, bool) or int(code_size) != code_size or code_size < 1
+    ):
+        raise ValueError(
+            f"code_size must be a positive integer or None (no dense bottleneck), got {code_size}"
+        )
     filters = tuple(int(f) for f in filters)
     image = keras.Input((28, 28, 1), name="image")
     x = _block(_block(image, filters[0], 2), filters[1], 2)  # 28 -> 14 -> 7
@@ -73,48 +82,31 @@ def build_autoencoder(code_size: int | None = None, filters: tuple[int, ...] = D
     code = keras.Input(encoder.output.shape[1:], name="code")
     y = code
     if code_size is not None:
-        y = layers.Reshape((7, 7, filters[1]))(layers.Dense(7 * 7 * filters[1], activation="relu")(y))
+        y = layers.Reshape((7, 7, filters[1]))(
+            layers.Dense(7 * 7 * filters[1], activation="relu")(y)
+        )
     y = _block(y, filters[1], 1)
-    y = _block(_block(y, filters[1], 2, transposed=True), filters[0], 2, transposed=True)  # 7 -> 14 -> 28
+    y = _block(y, filters[1], 2, transposed=True)  # 7 -> 14
+    y = _block(y, filters[0], 2, transposed=True)  # 14 -> 28
     restored = layers.Conv2D(1, 3, padding="same", activation="sigmoid", name="restored")(y)
     decoder = keras.Model(code, restored, name="decoder")
     return keras.Model(image, decoder(encoder(image)), name=name)
 
 
 def build_denoiser() -> keras.Model:
-    """The architecture of the shipped denoiser `dae`: no dense bottleneck (its code is 7x7x64), 32 and 64 filters."""
+    """The shipped denoiser's architecture: 32 and 64 filters, no bottleneck (a 7x7x64 code)."""
     return build_autoencoder(code_size=None, filters=DEFAULT_FILTERS, name="dae")
 
 
-# --- checked inputs ------------------------------------------------------------------------
+# --- running a model -----------------------------------------------------------------------
 
 
-def check_images(images, name: str = "images") -> np.ndarray:
-    """`images` as float32 (N, 28, 28) in [0, 1], or an error naming `name`, the problem and the fix."""
-    array = np.asarray(images)
-    if array.dtype == bool or not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
-        raise TypeError(f"{name} have dtype {array.dtype}; give float pixels in [0, 1], e.g. images.astype('float32')")
-    if np.issubdtype(array.dtype, np.integer):
-        raise TypeError(
-            f"{name} have integer dtype {array.dtype}; give float pixels in [0, 1] "
-            "(uint8 pixels 0..255: pass images / 255)"
-        )
-    array = data.check_image_stack(array, name, "replace them, e.g. np.nan_to_num(images)")
-    low, high = float(array.min()), float(array.max())
-    if low < 0.0 or high > 1.0:
-        raise ValueError(
-            f"{name} span [{low:.3g}, {high:.3g}]; expected pixels in [0, 1]: clip noisy images with "
-            "np.clip(images, 0, 1) (corrupt.add_gaussian_noise does), scale [-1, 1] images with (images + 1) / 2"
-        )
-    return array
-
-
-def denoise(model: keras.Model, images, batch_size: int = 1000, name: str = "images") -> np.ndarray:
-    """Run a (denoising) autoencoder on float images (N, 28, 28) in [0, 1]; returns float32 (N, 28, 28) in [0, 1]."""
-    array = check_images(images, name)
-    restored = [model(array[start : start + batch_size, ..., None], training=False).numpy()
-                for start in range(0, len(array), batch_size)]
-    return np.concatenate(restored)[..., 0]
+def denoise(
+    model: keras.Model, images: np.ndarray, batch_size: int = 1000, name: str = "images"
+) -> np.ndarray:
+    """Run a (denoising) autoencoder on float images (N, 28, 28) in [0, 1]; returns the same."""
+    checked = pixels.check_unit_range(images, name)
+    return model.predict(checked[..., None], batch_size=batch_size, verbose=0)[..., 0]
 
 
 # --- training ------------------------------------------------------------------------------
@@ -125,9 +117,17 @@ def _noise_seed(seed: int, epoch: int) -> int:
     return int(np.random.SeedSequence([seed, epoch, 7]).generate_state(1)[0])
 
 
-def train_autoencoder(model: keras.Model, images, variance: float = 0.0, epochs: int = 5, seed: int = 0,
-                      batch_size: int = 128, learning_rate: float = 1e-3, verbose: bool = False) -> list[float]:
-    """Train `model` with `fit()` to map images with N(0, variance) noise (clipped) to the clean images.
+def train_autoencoder(
+    model: keras.Model,
+    images,
+    variance: float = 0.0,
+    epochs: int = 5,
+    seed: int = 0,
+    batch_size: int = 128,
+    learning_rate: float = 1e-3,
+    verbose: bool = False,
+) -> list[float]:
+    """Train `model` with `fit()` to map images with N(0, variance) noise (clipped) to clean ones.
 
     `variance=0` trains a plain autoencoder (input = target). Adam's learning
     rate falls from `learning_rate` along a cosine to 5% of it. The noise is drawn
@@ -138,25 +138,45 @@ def train_autoencoder(model: keras.Model, images, variance: float = 0.0, epochs:
     vanish, so training does not stall at a blank output as squared error from a
     fresh network can. Returns each epoch's mean loss.
     """
-    clean = check_images(images, "training images")
+    clean = pixels.check_unit_range(images, "training images")
     if not np.isfinite(variance) or variance < 0:
-        raise ValueError(f"variance must be a finite number >= 0 (it is sigma squared), got {variance}")
+        raise ValueError(
+            f"variance must be a finite number >= 0 (it is sigma squared), got {variance}"
+        )
     if int(epochs) != epochs or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs}")
     seed_everything(seed)
-    if not getattr(model, "compiled", False):  # a compiled model keeps its optimizer and goes on training
+    # A compiled model keeps its optimizer and goes on training.
+    if not getattr(model, "compiled", False):
         steps = int(epochs) * -(-len(clean) // batch_size)
-        schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=steps, alpha=0.05)
+        schedule = keras.optimizers.schedules.CosineDecay(
+            learning_rate, decay_steps=steps, alpha=0.05
+        )
         model.compile(keras.optimizers.Adam(schedule), loss="binary_crossentropy")
     losses = []
     for epoch in range(int(epochs)):
         start = time.perf_counter()
-        noisy = corrupt.add_gaussian_noise(clean, variance, seed=_noise_seed(seed, epoch)) if variance else clean
-        history = model.fit(noisy[..., None], clean[..., None], batch_size=batch_size, epochs=epoch + 1,
-                            initial_epoch=epoch, shuffle=True, verbose=0)
+        noisy = (
+            corrupt.add_gaussian_noise(clean, variance, seed=_noise_seed(seed, epoch))
+            if variance
+            else clean
+        )
+        history = model.fit(
+            noisy[..., None],
+            clean[..., None],
+            batch_size=batch_size,
+            epochs=epoch + 1,
+            initial_epoch=epoch,
+            shuffle=True,
+            verbose=0,
+        )
         losses.append(float(history.history["loss"][-1]))
         if verbose:
-            print(f"epoch {epoch + 1}/{epochs}: loss {losses[-1]:.4f} ({time.perf_counter() - start:.0f} s)", flush=True)
+            print(
+                f"epoch {epoch + 1}/{epochs}: loss {losses[-1]:.4f} "
+                f"({time.perf_counter() - start:.0f} s)",
+                flush=True,
+            )
     return losses
 
 
@@ -165,7 +185,7 @@ def train_autoencoder(model: keras.Model, images, variance: float = 0.0, epochs:
 
 @dataclass
 class Row:
-    """PSNR (dB) at one noise variance: the noisy input, the best blur, the best median filter, the model."""
+    """PSNR (dB) at one noise variance: noisy input, best blur, best median filter, the model."""
 
     variance: float
     noisy: float
@@ -195,12 +215,13 @@ def best_median(clean: np.ndarray, noisy: np.ndarray, sizes=MEDIAN_SIZES) -> tup
 
 
 def measure(model: keras.Model, clean, variance: float, seed: int = TABLE_NOISE_SEED) -> Row:
-    """One row of the PSNR table: `clean` images noised at `variance` (seeded), restored four ways."""
-    clean = check_images(clean, "clean images")
+    """One row of the PSNR table: `clean` images noised at `variance` (seeded), restored 4 ways."""
+    clean = pixels.check_unit_range(clean, "clean images")
     noisy = corrupt.add_gaussian_noise(clean, variance, seed=seed)
     blur, sigma = best_blur(clean, noisy)
     median, size = best_median(clean, noisy)
-    return Row(variance, metrics.psnr(clean, noisy), blur, sigma, median, size, metrics.psnr(clean, denoise(model, noisy)))
+    restored = metrics.psnr(clean, denoise(model, noisy))
+    return Row(variance, metrics.psnr(clean, noisy), blur, sigma, median, size, restored)
 
 
 @dataclass
@@ -214,19 +235,33 @@ class Table:
     def __str__(self) -> str:
         header = ("sigma^2", "noisy", "blur (sigma)", "median (size)", self.model_name, "gain")
         cells = [header] + [
-            (f"{row.variance:g}", f"{row.noisy:.2f}", f"{row.blur:.2f} ({row.blur_sigma:g})",
-             f"{row.median:.2f} ({row.median_size})", f"{row.model:.2f}", f"{row.gain:+.2f}")
+            (
+                f"{row.variance:g}",
+                f"{row.noisy:.2f}",
+                f"{row.blur:.2f} ({row.blur_sigma:g})",
+                f"{row.median:.2f} ({row.median_size})",
+                f"{row.model:.2f}",
+                f"{row.gain:+.2f}",
+            )
             for row in self.rows
         ]
         widths = [max(len(line[column]) for line in cells) for column in range(len(header))]
-        title = (f"PSNR in dB on the first {self.images:,} MNIST test digits (noise seed {TABLE_NOISE_SEED}); "
-                 "blur and median filter at their best setting for each variance")
-        return "\n".join([title] + ["   ".join(cell.rjust(width) for cell, width in zip(line, widths)) for line in cells])
+        title = (
+            f"PSNR in dB on the first {self.images:,} MNIST test digits "
+            f"(noise seed {TABLE_NOISE_SEED}); "
+            "blur and median filter at their best setting for each variance"
+        )
+        return "\n".join(
+            [title]
+            + ["   ".join(cell.rjust(width) for cell, width in zip(line, widths)) for line in cells]
+        )
 
 
-def psnr_table(model: keras.Model, clean, variances=TABLE_VARIANCES, model_name: str = DAE_NAME) -> Table:
-    """PSNR of the noisy images, the best blur, the best median filter and `model` at each variance."""
-    clean = check_images(clean, "clean images")
+def psnr_table(
+    model: keras.Model, clean, variances=TABLE_VARIANCES, model_name: str = DAE_NAME
+) -> Table:
+    """PSNR of the noisy images, the best blur, best median filter and `model` at each variance."""
+    clean = pixels.check_unit_range(clean, "clean images")
     return Table(len(clean), [measure(model, clean, v) for v in variances], model_name)
 
 
@@ -234,8 +269,11 @@ def clean_test_digits(count: int | None = None) -> np.ndarray:
     """The first `count` (default: all 10,000) MNIST test digits as float32 in [0, 1]."""
     (_, _), (x_test, _) = data.load_mnist()
     if count is not None and not 1 <= count <= len(x_test):
-        raise ValueError(f"the number of test digits must be between 1 and {len(x_test):,} (the whole test split), got {count}")
-    return x_test[:count].astype(np.float32) / 255.0
+        raise ValueError(
+            f"the number of test digits must be between 1 and {len(x_test):,} "
+            f"(the whole test split), got {count}"
+        )
+    return pixels.to_unit_range(x_test[:count])
 
 
 # --- the shipped denoiser ------------------------------------------------------------------
@@ -245,26 +283,39 @@ def load_denoiser(name: str = DAE_NAME, directory=None) -> keras.Model:
     """A shipped denoiser, built by `build_denoiser` and checked against its card."""
     role = pretrained.read_card(name, directory).get("role")
     if role != "denoiser":
-        denoisers = [other for other in pretrained.available(directory)
-                     if pretrained.read_card(other, directory).get("role") == "denoiser"]
-        raise ValueError(f"{name!r} is not a denoiser (its card's role: {role or 'none'}); "
-                         f"give a shipped denoiser: {', '.join(denoisers) or 'none shipped'}")
+        denoisers = [
+            other
+            for other in pretrained.available(directory)
+            if pretrained.read_card(other, directory).get("role") == "denoiser"
+        ]
+        raise ValueError(
+            f"{name!r} is not a denoiser (its card's role: {role or 'none'}); "
+            f"give a shipped denoiser: {', '.join(denoisers) or 'none shipped'}"
+        )
     return pretrained.load_into(build_denoiser(), name, directory)
 
 
-def train_and_ship(variance: float = DEFAULT_VARIANCE, epochs: int = 8, seed: int = 0, directory=None,
-                   verbose: bool = True, min_gain: float = 5.0) -> tuple[keras.Model, dict]:
-    """Train the denoiser on MNIST's 60,000 training digits, measure it on all 10,000 test digits, ship it.
+def train_and_ship(
+    variance: float = DEFAULT_VARIANCE,
+    epochs: int = 8,
+    seed: int = 0,
+    directory=None,
+    verbose: bool = True,
+    min_gain: float = 5.0,
+) -> tuple[keras.Model, dict]:
+    """Train the denoiser on MNIST's 60,000 training digits, measure on 10,000 test digits, ship it.
 
     Nothing is shipped (ValueError) when the autoencoder does not beat the best
     classical filter by `min_gain` dB at its training variance.
     """
     (x_train, _), _ = data.load_mnist()
-    clean_train = x_train.astype(np.float32) / 255.0
+    clean_train = pixels.to_unit_range(x_train)
     seed_everything(seed)  # the initial weights too come from the seed
     model = build_denoiser()
     start = time.perf_counter()
-    losses = train_autoencoder(model, clean_train, variance, epochs=epochs, seed=seed, verbose=verbose)
+    losses = train_autoencoder(
+        model, clean_train, variance, epochs=epochs, seed=seed, verbose=verbose
+    )
     seconds = time.perf_counter() - start
     test = clean_test_digits()
     at_025 = measure(model, test, 0.25)
@@ -272,26 +323,32 @@ def train_and_ship(variance: float = DEFAULT_VARIANCE, epochs: int = 8, seed: in
     if at_training.gain < min_gain:
         raise ValueError(
             f"at sigma^2 = {variance:g} the autoencoder reaches {at_training.model:.2f} dB, only "
-            f"{at_training.gain:+.2f} dB over the best classical filter ({at_training.best_classical:.2f} dB); "
+            f"{at_training.gain:+.2f} dB over the best classical filter "
+            f"({at_training.best_classical:.2f} dB); "
             f"not shipping it: train longer (--epochs) or lower --min-gain"
         )
-    command = f"python -m mnistgan_lib train-dae --variance {variance:g} --epochs {epochs} --seed {seed}"
+    command = (
+        f"python -m mnistgan_lib train-dae --variance {variance:g} --epochs {epochs} --seed {seed}"
+    )
     command += f" --min-gain {min_gain:g}" if min_gain != 5.0 else ""
     command += f" --out {directory}" if directory is not None else ""
     card = {
         "name": DAE_NAME,
         "role": "denoiser",
-        "what": "convolutional denoising autoencoder: noisy digits in [0, 1] -> clean digits in [0, 1]",
+        "what": "convolutional denoising autoencoder: "
+        "noisy digits in [0, 1] -> clean digits in [0, 1]",
         "command": command,
-        "architecture": "mnistgan_lib.denoising.autoencoder.build_denoiser(): build_autoencoder(code_size=None, "
-                        f"filters={DEFAULT_FILTERS})",
-        "trained_on": "MNIST training split (60,000 images) in [0, 1], Gaussian noise clipped to [0, 1], fresh each epoch",
+        "architecture": "mnistgan_lib.denoising.autoencoder.build_denoiser(): "
+        f"build_autoencoder(code_size=None, filters={DEFAULT_FILTERS})",
+        "trained_on": "MNIST training split (60,000 images) in [0, 1], "
+        "Gaussian noise clipped to [0, 1], fresh each epoch",
         "variance": variance,
         "epochs": epochs,
         "seed": seed,
         "loss_per_epoch": [round(loss, 6) for loss in losses],
         "training_seconds": round(seconds, 1),
-        "evaluated_on": "all 10,000 MNIST test digits, noise seed 1 (python -m mnistgan_lib psnr-table)",
+        "evaluated_on": "all 10,000 MNIST test digits, noise seed 1 "
+        "(python -m mnistgan_lib psnr-table)",
         "psnr_at_0.25": _row_card(at_025),
         "parameters": model.count_params(),
         "tensorflow": tf.__version__,
@@ -314,7 +371,8 @@ def _row_card(row: Row) -> dict:
         "noisy": round(row.noisy, 2),
         "autoencoder": round(row.model, 2),
         "best_classical": round(row.best_classical, 2),
-        "best_classical_filter": f"gaussian_blur sigma={row.blur_sigma:g}" if row.blur >= row.median
+        "best_classical_filter": f"gaussian_blur sigma={row.blur_sigma:g}"
+        if row.blur >= row.median
         else f"median_filter size={row.median_size}",
         "gaussian_blur": {"psnr": round(row.blur, 2), "sigma": row.blur_sigma},
         "median_filter": {"psnr": round(row.median, 2), "size": row.median_size},

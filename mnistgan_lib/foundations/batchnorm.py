@@ -14,11 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mnistgan_lib.core import data
+from mnistgan_lib.core import data, pixels
 from mnistgan_lib.core.backend import keras, tf
 
 
-def mlp(batch_norm: bool, hidden: tuple[int, ...] = (100, 100, 100), classes: int = 10) -> keras.Model:
+def mlp(
+    batch_norm: bool, hidden: tuple[int, ...] = (100, 100, 100), classes: int = 10
+) -> keras.Model:
     """Flatten, then Dense -> [BatchNorm] -> ReLU blocks, then linear class logits; input (N, 28, 28, 1)."""
     layers = [keras.Input((28, 28, 1)), keras.layers.Flatten()]
     for width in hidden:
@@ -49,7 +51,9 @@ def _train_step(model: keras.Model, optimizer: keras.optimizers.Optimizer):
     def step(x, y):
         with tf.GradientTape() as tape:
             loss = loss_fn(y, model(x, training=True))
-        optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+        optimizer.apply_gradients(
+            zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables)
+        )
         return loss
 
     return step
@@ -57,7 +61,7 @@ def _train_step(model: keras.Model, optimizer: keras.optimizers.Optimizer):
 
 def accuracy(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> float:
     """Share of uint8 `images` the model classifies as `labels` (inference mode: BN uses its moving averages)."""
-    logits = model(data.to_gan_range(images), training=False).numpy()
+    logits = model(pixels.to_gan_range(images), training=False).numpy()
     return float((logits.argmax(1) == labels).mean())
 
 
@@ -76,9 +80,13 @@ def train_with_clock(
         raise ValueError(f"steps and eval_every must be >= 1, got {steps} and {eval_every}")
     batches = iter(data.make_dataset(*train, batch_size=batch_size, seed=seed).repeat())
     step_fn = _train_step(model, optimizer)
-    optimizer.build(model.trainable_variables)  # create the optimizer's slots before tf.function traces
+    optimizer.build(
+        model.trainable_variables
+    )  # create the optimizer's slots before tf.function traces
     # Trace now, so that compiling the step is not counted as training time.
-    step_fn.get_concrete_function(*(tf.TensorSpec(part.shape, part.dtype) for part in batches.element_spec))
+    step_fn.get_concrete_function(
+        *(tf.TensorSpec(part.shape, part.dtype) for part in batches.element_spec)
+    )
     losses, seconds, evals, accuracies, clock = [], [], [0], [accuracy(model, *validation)], 0.0
     for index in range(1, steps + 1):
         images, labels = next(batches)

@@ -19,9 +19,13 @@ def _checked(grid, p, q) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         raise ValueError(f"grid must be at least two increasing points, got shape {grid.shape}")
     for name, mass in (("p", p), ("q", q)):
         if mass.shape != grid.shape:
-            raise ValueError(f"{name} must hold one probability per grid point, shape {grid.shape}, got {mass.shape}")
+            raise ValueError(
+                f"{name} must hold one probability per grid point, shape {grid.shape}, got {mass.shape}"
+            )
         if np.any(mass < 0) or not np.isclose(mass.sum(), 1.0):
-            raise ValueError(f"{name} must be non-negative and sum to 1 (a distribution), got sum {mass.sum():.6g}")
+            raise ValueError(
+                f"{name} must be non-negative and sum to 1 (a distribution), got sum {mass.sum():.6g}"
+            )
     return grid, p, q
 
 
@@ -30,19 +34,40 @@ def uniform_block(grid, start: float, width: float) -> np.ndarray:
     grid = np.asarray(grid, dtype=np.float64)
     inside = (grid >= start - 1e-9) & (grid < start + width - 1e-9)
     if not inside.any():
-        raise ValueError(f"no grid point lies in [{start}, {start + width}); widen the block or extend the grid")
+        raise ValueError(
+            f"no grid point lies in [{start}, {start + width}); widen the block or extend the grid"
+        )
     return inside / inside.sum()
 
 
-def jensen_shannon(p, q) -> float:
-    """JS(p, q) = KL(p | m) / 2 + KL(q | m) / 2 with m = (p + q) / 2, in nats: 0 for equal p and q, log 2 at most."""
+def check_densities(p, q, dx: float) -> tuple[np.ndarray, np.ndarray]:
+    """Two distributions on the same grid: same shape, non-negative, and a grid spacing dx > 0."""
     p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
-    m = (p + q) / 2
+    if p.shape != q.shape:
+        raise ValueError(
+            f"the two distributions must be on the same grid, got shapes {p.shape} and {q.shape}"
+        )
+    if np.any(p < 0) or np.any(q < 0):
+        raise ValueError("probabilities and densities must be >= 0 everywhere")
+    if not dx > 0:
+        raise ValueError(f"dx (the grid spacing) must be > 0, got {dx!r}")
+    return p, q
 
-    def kl(a):  # terms with a = 0 contribute 0 (the limit of a log a)
-        return float(np.sum(a[a > 0] * np.log(a[a > 0] / m[a > 0])))
 
-    return kl(p) / 2 + kl(q) / 2
+def kl_divergence(p, q, dx: float = 1.0) -> float:
+    """KL(p || q) = sum of p log(p / q) dx in nats: probabilities (dx = 1) or densities on a grid of spacing dx."""
+    p, q = check_densities(p, q, dx)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(
+            p > 0, p * np.log(p / q), 0.0
+        )  # terms with p = 0 contribute 0 (the limit of p log p)
+    return float(terms.sum() * dx)
+
+
+def jensen_shannon(p, q, dx: float = 1.0) -> float:
+    """JS(p, q) = KL(p | m) / 2 + KL(q | m) / 2 with m = (p + q) / 2, in nats: 0 for equal p and q, log 2 at most."""
+    m = (np.asarray(p, dtype=np.float64) + np.asarray(q, dtype=np.float64)) / 2
+    return (kl_divergence(p, m, dx) + kl_divergence(q, m, dx)) / 2
 
 
 def earth_mover(grid, p, q) -> float:

@@ -52,9 +52,13 @@ def fit(
     """Minimise the mean cross-entropy (plus l2/2 |W|^2) by minibatch gradient descent from W = 0."""
     x, y = _check_features(x), np.asarray(y)
     if y.shape != (len(x),) or len(y) == 0 or y.min() < 0 or y.max() >= num_classes:
-        raise ValueError(f"y must hold one label in 0..{num_classes - 1} per row of x, got shape {y.shape}")
+        raise ValueError(
+            f"y must hold one label in 0..{num_classes - 1} per row of x, got shape {y.shape}"
+        )
     if not lr > 0 or l2 < 0 or steps < 0 or batch_size < 1:
-        raise ValueError(f"need lr > 0, l2 >= 0, steps >= 0 and batch_size >= 1; got {lr}, {l2}, {steps}, {batch_size}")
+        raise ValueError(
+            f"need lr > 0, l2 >= 0, steps >= 0 and batch_size >= 1; got {lr}, {l2}, {steps}, {batch_size}"
+        )
     weights, bias = np.zeros((x.shape[1], num_classes)), np.zeros(num_classes)
     targets = np.eye(num_classes)[y]
     for batch in _batches(len(x), batch_size, steps, seed):
@@ -73,7 +77,7 @@ def _batches(n: int, batch_size: int, steps: int, seed: int):
     for _ in range(steps):
         if start + batch_size > len(order):
             order, start = rng.permutation(n), 0
-        yield order[start:start + batch_size]
+        yield order[start : start + batch_size]
         start += batch_size
 
 

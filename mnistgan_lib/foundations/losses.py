@@ -51,9 +51,16 @@ def discriminator_loss(real_logits, fake_logits, real_target=1.0, fake_target=0.
     The targets default to 1 and 0, the minimax game's; the stabilization
     chapter passes softer or noisy ones (a float, or a tensor shaped like the logits).
     """
-    real_logits, fake_logits = _logits(real_logits, "real_logits"), _logits(fake_logits, "fake_logits")
-    real = tf.nn.sigmoid_cross_entropy_with_logits(_target(real_target, "real_target", real_logits), real_logits)
-    fake = tf.nn.sigmoid_cross_entropy_with_logits(_target(fake_target, "fake_target", fake_logits), fake_logits)
+    real_logits, fake_logits = (
+        _logits(real_logits, "real_logits"),
+        _logits(fake_logits, "fake_logits"),
+    )
+    real = tf.nn.sigmoid_cross_entropy_with_logits(
+        _target(real_target, "real_target", real_logits), real_logits
+    )
+    fake = tf.nn.sigmoid_cross_entropy_with_logits(
+        _target(fake_target, "fake_target", fake_logits), fake_logits
+    )
     # Mean over each batch separately, so the two halves weigh the same even if their sizes differ.
     return tf.reduce_mean(real) + tf.reduce_mean(fake)
 
@@ -81,8 +88,13 @@ def generator_loss(fake_logits, kind: str = "nonsaturating") -> tf.Tensor:
 
 def real_and_fake_accuracy(real_logits, fake_logits) -> tuple[tf.Tensor, tf.Tensor]:
     """Shares of a real and of a fake batch that D classifies correctly (logit > 0 means "real")."""
-    real_logits, fake_logits = _logits(real_logits, "real_logits"), _logits(fake_logits, "fake_logits")
-    return tf.reduce_mean(tf.cast(real_logits > 0, tf.float32)), tf.reduce_mean(tf.cast(fake_logits <= 0, tf.float32))
+    real_logits, fake_logits = (
+        _logits(real_logits, "real_logits"),
+        _logits(fake_logits, "fake_logits"),
+    )
+    return tf.reduce_mean(tf.cast(real_logits > 0, tf.float32)), tf.reduce_mean(
+        tf.cast(fake_logits <= 0, tf.float32)
+    )
 
 
 def discriminator_accuracy(real_logits, fake_logits) -> tf.Tensor:

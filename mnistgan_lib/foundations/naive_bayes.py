@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mnistgan_lib.core.data import IMAGE_SHAPE, NUM_CLASSES, PIXELS
+from mnistgan_lib.core.data import NUM_CLASSES
+from mnistgan_lib.core.pixels import IMAGE_SHAPE, PIXELS
 
 
 @dataclass(frozen=True)
@@ -39,13 +40,19 @@ def _check_binary(x: np.ndarray) -> np.ndarray:
     """x must be an (N, 784) array of 0s and 1s."""
     x = np.asarray(x)
     if x.ndim != 2 or x.shape[1] != PIXELS:
-        raise ValueError(f"x must have shape (N, {PIXELS}), got {x.shape}; use naive_bayes.binarize(images)")
+        raise ValueError(
+            f"x must have shape (N, {PIXELS}), got {x.shape}; use naive_bayes.binarize(images)"
+        )
     if not ((x == 0) | (x == 1)).all():  # (np.isin is ten times slower on MNIST-sized arrays)
-        raise ValueError("x must hold only 0s and 1s (binarised pixels); use naive_bayes.binarize(images)")
+        raise ValueError(
+            "x must hold only 0s and 1s (binarised pixels); use naive_bayes.binarize(images)"
+        )
     return x
 
 
-def fit(x: np.ndarray, y: np.ndarray, alpha: float = 1.0, num_classes: int = NUM_CLASSES) -> BernoulliNB:
+def fit(
+    x: np.ndarray, y: np.ndarray, alpha: float = 1.0, num_classes: int = NUM_CLASSES
+) -> BernoulliNB:
     """Maximum-likelihood counts with Laplace smoothing: theta = (ones + alpha) / (examples + 2 alpha)."""
     x, y = _check_binary(x), np.asarray(y)
     if not alpha > 0:
@@ -53,9 +60,13 @@ def fit(x: np.ndarray, y: np.ndarray, alpha: float = 1.0, num_classes: int = NUM
             f"alpha must be > 0 (with 0, an unseen pixel gets probability 0 and log 0), got {alpha}; e.g. alpha=1.0"
         )
     if y.shape != (len(x),) or y.min() < 0 or y.max() >= num_classes:
-        raise ValueError(f"y must hold one label in 0..{num_classes - 1} per row of x, got shape {y.shape}")
+        raise ValueError(
+            f"y must hold one label in 0..{num_classes - 1} per row of x, got shape {y.shape}"
+        )
     counts = np.bincount(y, minlength=num_classes)
-    ones = np.stack([x[y == k].sum(0, dtype=np.int64) for k in range(num_classes)])  # (K, 784) pixel-on counts
+    ones = np.stack(
+        [x[y == k].sum(0, dtype=np.int64) for k in range(num_classes)]
+    )  # (K, 784) pixel-on counts
     theta = (ones + alpha) / (counts[:, None] + 2 * alpha)
     # The prior is smoothed too, so a class missing from a tiny training set keeps p(y) > 0.
     prior = (counts + alpha) / (len(y) + num_classes * alpha)

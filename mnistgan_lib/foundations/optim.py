@@ -34,13 +34,17 @@ SOURCE_BUGS = ("minus_in_m", "minus_in_v", "times_gradient")
 def _check_rate(name: str, value) -> None:
     """A learning rate must be a positive finite number (tensors are Keras's to check)."""
     if isinstance(value, numbers.Real) and not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}; e.g. {name}=0.001")
+        raise ValueError(
+            f"{name} must be a positive finite number, got {value!r}; e.g. {name}=0.001"
+        )
 
 
 def _check_decay(name: str, value, usual: float) -> None:
     """A moving-average weight must lie in [0, 1): at 1 the average never forgets its zero start."""
     if isinstance(value, numbers.Real) and not 0 <= value < 1:
-        raise ValueError(f"{name} must lie in [0, 1), got {value!r}; the usual value is {name}={usual}")
+        raise ValueError(
+            f"{name} must lie in [0, 1), got {value!r}; the usual value is {name}={usual}"
+        )
 
 
 def _check_eps(value) -> None:
@@ -55,7 +59,9 @@ def sgd_step(theta: Array, grad: Array, state: State, t: Array, lr: Array = 0.01
     return theta - lr * grad, state
 
 
-def momentum_step(theta: Array, grad: Array, state: State, t: Array, lr: Array = 0.01, momentum: float = 0.9) -> Step:
+def momentum_step(
+    theta: Array, grad: Array, state: State, t: Array, lr: Array = 0.01, momentum: float = 0.9
+) -> Step:
     """Heavy-ball momentum: v <- momentum * v + g;  theta <- theta - lr * v."""
     _check_rate("lr", lr)
     _check_decay("momentum", momentum, 0.9)
@@ -64,7 +70,13 @@ def momentum_step(theta: Array, grad: Array, state: State, t: Array, lr: Array =
 
 
 def rmsprop_step(
-    theta: Array, grad: Array, state: State, t: Array, lr: Array = 0.001, rho: float = 0.9, eps: float = 1e-7
+    theta: Array,
+    grad: Array,
+    state: State,
+    t: Array,
+    lr: Array = 0.001,
+    rho: float = 0.9,
+    eps: float = 1e-7,
 ) -> Step:
     """RMSprop: s <- rho * s + (1 - rho) * g^2;  theta <- theta - lr * g / sqrt(s + eps)."""
     _check_rate("lr", lr)
@@ -101,7 +113,9 @@ def adam_step(
     m = beta1 * state.get("m", 0.0 * grad) + (1 - beta1) * grad
     v = beta2 * state.get("v", 0.0 * grad) + (1 - beta2) * grad * grad
     if eps_form == "textbook":
-        m_hat = m / (1 - beta1**t)  # both averages start at 0: dividing by 1 - beta^t undoes that pull
+        m_hat = m / (
+            1 - beta1**t
+        )  # both averages start at 0: dividing by 1 - beta^t undoes that pull
         v_hat = v / (1 - beta2**t)
         return theta - lr * m_hat / (v_hat**0.5 + eps), {"m": m, "v": v}
     alpha_t = lr * (1 - beta2**t) ** 0.5 / (1 - beta1**t)
@@ -126,7 +140,9 @@ def source_adam_step(
     """
     unknown = set(bugs) - set(SOURCE_BUGS)
     if unknown:
-        raise ValueError(f"bugs must be drawn from {', '.join(SOURCE_BUGS)}; unknown: {', '.join(sorted(unknown))}")
+        raise ValueError(
+            f"bugs must be drawn from {', '.join(SOURCE_BUGS)}; unknown: {', '.join(sorted(unknown))}"
+        )
     _check_rate("lr", lr)
     _check_decay("beta1", beta1, 0.9)
     _check_decay("beta2", beta2, 0.999)
@@ -155,7 +171,11 @@ STEPS: dict[str, tuple[Callable[..., Step], tuple[str, ...]]] = {
 
 
 def minimize(
-    step: Callable[..., Step], grad_fn: Callable[[np.ndarray], np.ndarray], theta0: ArrayLike, steps: int, **hyper
+    step: Callable[..., Step],
+    grad_fn: Callable[[np.ndarray], np.ndarray],
+    theta0: ArrayLike,
+    steps: int,
+    **hyper,
 ) -> np.ndarray:
     """Run `steps` updates of `step` on the gradient `grad_fn` from `theta0`; the path, shape (steps + 1, dim)."""
     if not isinstance(steps, int) or steps < 0:
@@ -183,7 +203,9 @@ def saddle_valley_grad(theta: ArrayLike, valley: float = 40.0) -> np.ndarray:
 
 def steps_to_settle(values: ArrayLike, target: float, tol: float) -> int | None:
     """The first step from which every later value stays within `tol` of `target`; None if the last one is outside."""
-    with np.errstate(invalid="ignore"):  # NaN compares False, so "not within tol" also catches a diverged run
+    with np.errstate(
+        invalid="ignore"
+    ):  # NaN compares False, so "not within tol" also catches a diverged run
         outside = np.flatnonzero(~(np.abs(np.asarray(values, dtype=float) - target) <= tol))
     if len(outside) == 0:
         return 0
@@ -208,12 +230,16 @@ class EquationOptimizer(keras.optimizers.Optimizer):
         names = set(inspect.signature(step_fn).parameters) - {"theta", "grad", "state", "t", "lr"}
         hyper = {key: value for key, value in kwargs.items() if key in names}
         # One step on a scalar checks every hyperparameter now, not deep inside the first fit().
-        probe_lr = learning_rate if isinstance(learning_rate, numbers.Real) else 1.0  # a schedule: Keras checks it
+        probe_lr = (
+            learning_rate if isinstance(learning_rate, numbers.Real) else 1.0
+        )  # a schedule: Keras checks it
         step_fn(np.zeros(1), np.ones(1), {}, 1, lr=probe_lr, **hyper)
         rest = {key: value for key, value in kwargs.items() if key not in names}
         try:
             super().__init__(learning_rate=learning_rate, name=name or f"equation_{method}", **rest)
-        except ValueError as error:  # Keras names an unknown argument; say which ones the method does take
+        except (
+            ValueError
+        ) as error:  # Keras names an unknown argument; say which ones the method does take
             raise ValueError(
                 f"{error}. The {method!r} method takes {', '.join(sorted(names)) or 'no hyperparameters'} "
                 "besides learning_rate, and Keras's optimizer arguments (clipnorm, weight_decay, ...)"
@@ -238,7 +264,9 @@ class EquationOptimizer(keras.optimizers.Optimizer):
         lr = keras.ops.cast(learning_rate, dtype)
         tensor = keras.ops.convert_to_tensor
         state = {slot: tensor(value) for slot, value in slots.items()}
-        value, state = self.step_fn(tensor(variable), keras.ops.cast(gradient, dtype), state, t, lr=lr, **self.hyper)
+        value, state = self.step_fn(
+            tensor(variable), keras.ops.cast(gradient, dtype), state, t, lr=lr, **self.hyper
+        )
         self.assign(variable, value)
         for slot, new in state.items():
             self.assign(slots[slot], new)

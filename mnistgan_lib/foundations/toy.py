@@ -14,34 +14,30 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mnistgan_lib.foundations import losses
 from mnistgan_lib.core.backend import keras, tf
+from mnistgan_lib.foundations import distances, losses
 
 # --- densities on a grid ---------------------------------------------------------------
 
 
-def mixture_pdf(x: ArrayLike, means: ArrayLike, stds: ArrayLike, weights: ArrayLike | None = None) -> np.ndarray:
+def mixture_pdf(
+    x: ArrayLike, means: ArrayLike, stds: ArrayLike, weights: ArrayLike | None = None
+) -> np.ndarray:
     """The density of a 1-D Gaussian mixture at the points `x` (equal weights unless given)."""
     means, stds = np.atleast_1d(np.asarray(means, float)), np.atleast_1d(np.asarray(stds, float))
     if means.shape != stds.shape:
-        raise ValueError(f"means and stds must have the same length, got {len(means)} and {len(stds)}")
+        raise ValueError(
+            f"means and stds must have the same length, got {len(means)} and {len(stds)}"
+        )
     if np.any(stds <= 0):
         raise ValueError(f"stds must all be > 0, got {stds.tolist()}")
     weights = np.full(len(means), 1 / len(means)) if weights is None else np.asarray(weights, float)
     if weights.shape != means.shape or np.any(weights < 0) or not np.isclose(weights.sum(), 1):
-        raise ValueError(f"weights must be {len(means)} non-negative numbers summing to 1, got {weights.tolist()}")
+        raise ValueError(
+            f"weights must be {len(means)} non-negative numbers summing to 1, got {weights.tolist()}"
+        )
     z = (np.asarray(x, float)[..., None] - means) / stds
     return (weights * np.exp(-0.5 * z**2) / (stds * np.sqrt(2 * np.pi))).sum(-1)
-
-
-def _check_densities(p_data: np.ndarray, p_g: np.ndarray, dx: float) -> None:
-    """Two densities on the same grid: same shape, non-negative, and dx > 0."""
-    if np.shape(p_data) != np.shape(p_g):
-        raise ValueError(f"p_data and p_g must be on the same grid, got shapes {np.shape(p_data)} and {np.shape(p_g)}")
-    if np.any(np.asarray(p_data) < 0) or np.any(np.asarray(p_g) < 0):
-        raise ValueError("p_data and p_g are densities and must be >= 0 everywhere")
-    if not dx > 0:
-        raise ValueError(f"dx (the grid spacing) must be > 0, got {dx!r}")
 
 
 def optimal_discriminator(p_data: np.ndarray, p_g: np.ndarray) -> np.ndarray:
@@ -63,7 +59,7 @@ def value_function(logits: np.ndarray, p_data: np.ndarray, p_g: np.ndarray, dx: 
     D is passed as logits for the reason `losses` takes logits: log D = -softplus(-logit) and
     log(1 - D) = -softplus(logit) stay exact where D itself would round to 0 or 1.
     """
-    _check_densities(p_data, p_g, dx)
+    distances.check_densities(p_data, p_g, dx)
     # 0 * log 0 = 0: points where a density vanishes add nothing, even if D is 0 or 1 there.
     with np.errstate(invalid="ignore"):
         real = np.where(p_data > 0, -p_data * np.logaddexp(0, -logits), 0.0)
@@ -71,23 +67,11 @@ def value_function(logits: np.ndarray, p_data: np.ndarray, p_g: np.ndarray, dx: 
     return float((real + fake).sum() * dx)
 
 
-def kl_divergence(p: np.ndarray, q: np.ndarray, dx: float) -> float:
-    """KL(p || q) = integral of p log(p / q), on the grid."""
-    _check_densities(p, q, dx)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(p > 0, p * np.log(p / q), 0.0)
-    return float(terms.sum() * dx)
-
-
-def jensen_shannon(p: np.ndarray, q: np.ndarray, dx: float) -> float:
-    """JSD(p || q) = (KL(p || m) + KL(q || m)) / 2 with m = (p + q) / 2; between 0 and log 2."""
-    m = (p + q) / 2
-    return (kl_divergence(p, m, dx) + kl_divergence(q, m, dx)) / 2
-
-
-def ascend_discriminator(p_data: np.ndarray, p_g: np.ndarray, dx: float, steps: int, lr: float = 1.0) -> np.ndarray:
+def ascend_discriminator(
+    p_data: np.ndarray, p_g: np.ndarray, dx: float, steps: int, lr: float = 1.0
+) -> np.ndarray:
     """Train D numerically: gradient ascent on V over one free logit per grid point, from D = 1/2; returns logits."""
-    _check_densities(p_data, p_g, dx)
+    distances.check_densities(p_data, p_g, dx)
     if lr <= 0:
         raise ValueError(f"lr must be > 0, got {lr}")
     logits = np.zeros(np.shape(p_data))
@@ -119,7 +103,9 @@ def sample_mixture(centers: np.ndarray, std: float, n: int, rng: np.random.Gener
     return (centers[which] + std * rng.standard_normal((n, centers.shape[1]))).astype(np.float32)
 
 
-def mode_shares(samples: np.ndarray, centers: np.ndarray, std: float, within: float = 3.0) -> np.ndarray:
+def mode_shares(
+    samples: np.ndarray, centers: np.ndarray, std: float, within: float = 3.0
+) -> np.ndarray:
     """Share of `samples` lying within `within` standard deviations of each centre, shape (K,)."""
     samples = np.asarray(samples, float).reshape(len(samples), -1)
     centers = np.asarray(centers, float).reshape(len(centers), -1)
@@ -127,7 +113,9 @@ def mode_shares(samples: np.ndarray, centers: np.ndarray, std: float, within: fl
     return (distances < within * std).mean(axis=0)
 
 
-def modes_covered(samples: np.ndarray, centers: np.ndarray, std: float, min_share: float = 0.02) -> int:
+def modes_covered(
+    samples: np.ndarray, centers: np.ndarray, std: float, min_share: float = 0.02
+) -> int:
     """How many modes hold at least `min_share` of the samples (within 3 std of their centre)."""
     return int((mode_shares(samples, centers, std) >= min_share).sum())
 
@@ -143,7 +131,9 @@ def wasserstein_1d(a: np.ndarray, b: np.ndarray) -> float:
 # --- a tiny GAN ---------------------------------------------------------------------------
 
 
-def mlp(input_dim: int, output_dim: int, hidden: tuple[int, ...] = (64, 64), name: str = "mlp") -> keras.Model:
+def mlp(
+    input_dim: int, output_dim: int, hidden: tuple[int, ...] = (64, 64), name: str = "mlp"
+) -> keras.Model:
     """A dense network with ReLU hidden layers and a linear output; hidden=() gives an affine map."""
     layers = [keras.Input((input_dim,))]
     layers += [keras.layers.Dense(width, activation="relu") for width in hidden]
@@ -159,7 +149,9 @@ class ToyGANRun:
     g_loss: np.ndarray
     d_accuracy: np.ndarray
     checkpoints: list[int] = field(default_factory=list)
-    samples: list[np.ndarray] = field(default_factory=list)  # G(z) for a fixed z, one array per checkpoint
+    samples: list[np.ndarray] = field(
+        default_factory=list
+    )  # G(z) for a fixed z, one array per checkpoint
 
 
 def gan_steps(
@@ -235,5 +227,7 @@ def train_toy_gan(
             for _ in range(d_steps):
                 d_loss, d_accuracy = d_step(sample_real(rng, batch_size), noise(batch_size))
             history.append((d_loss, g_step(noise(batch_size)), d_accuracy))
-    run.d_loss, run.g_loss, run.d_accuracy = (np.array(values, dtype=float) for values in zip(*history))
+    run.d_loss, run.g_loss, run.d_accuracy = (
+        np.array(values, dtype=float) for values in zip(*history)
+    )
     return run

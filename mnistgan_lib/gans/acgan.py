@@ -17,12 +17,11 @@ from __future__ import annotations
 import numpy as np
 
 from mnistgan_lib.core import data
-from mnistgan_lib.foundations import losses
-from mnistgan_lib.measuring import metrics
-from mnistgan_lib.gans import networks
 from mnistgan_lib.core.backend import keras, tf
-from mnistgan_lib.gans.gan import DEFAULT_OPTIMIZER, GAN, GanPreset, generate_images
-from mnistgan_lib.running.sampling import requested_labels
+from mnistgan_lib.foundations import losses
+from mnistgan_lib.gans import networks
+from mnistgan_lib.gans.gan import GAN
+from mnistgan_lib.measuring import metrics
 
 layers = keras.layers
 NUM_CLASSES = data.NUM_CLASSES
@@ -58,35 +57,66 @@ def build_two_head_discriminator(classes: int = NUM_CLASSES) -> keras.Model:
 
 def class_loss(labels, class_logits) -> tf.Tensor:
     """Mean cross-entropy of the class head against `labels`: -L_C on one batch."""
-    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(tf.cast(labels, tf.int32), class_logits))
+    return tf.reduce_mean(
+        tf.nn.sparse_softmax_cross_entropy_with_logits(tf.cast(labels, tf.int32), class_logits)
+    )
 
 
 def class_accuracy(labels, class_logits) -> tf.Tensor:
     """Share of a batch whose class head's top class is the label."""
-    return tf.reduce_mean(tf.cast(tf.argmax(class_logits, axis=-1, output_type=tf.int32) == tf.cast(labels, tf.int32), tf.float32))
-
+    return tf.reduce_mean(
+        tf.cast(
+            tf.argmax(class_logits, axis=-1, output_type=tf.int32) == tf.cast(labels, tf.int32),
+            tf.float32,
+        )
+    )
 
 
 class ACGAN(GAN):
     """A GAN whose generator is told the class and whose discriminator also names it (two logged heads)."""
 
-    TRACKED = ("d_loss", "g_loss", "d_acc_real", "d_acc_fake", "d_source_loss", "d_class_loss",
-               "g_source_loss", "g_class_loss", "d_class_acc_real", "d_class_acc_fake")
+    conditional = True
+    TRACKED = (
+        "d_loss",
+        "g_loss",
+        "d_acc_real",
+        "d_acc_fake",
+        "d_source_loss",
+        "d_class_loss",
+        "g_source_loss",
+        "g_class_loss",
+        "d_class_acc_real",
+        "d_class_acc_fake",
+    )
 
-    def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
-                 class_weight: float = 1.0, fake_class_weight: float = 1.0, **kwargs):
+    def __init__(
+        self,
+        generator: keras.Model,
+        discriminator: keras.Model,
+        latent_dim: int,
+        class_weight: float = 1.0,
+        fake_class_weight: float = 1.0,
+        **kwargs,
+    ):
         super().__init__(generator, discriminator, latent_dim, **kwargs)
-        for name, value in (("class_weight", class_weight), ("fake_class_weight", fake_class_weight)):
+        for name, value in (
+            ("class_weight", class_weight),
+            ("fake_class_weight", fake_class_weight),
+        ):
             if not (isinstance(value, (int, float)) and value >= 0):
-                raise ValueError(f"{name} must be a number >= 0 (1 is Odena et al.'s plain sum of the terms), got {value!r}")
+                raise ValueError(
+                    f"{name} must be a number >= 0 (1 is Odena et al.'s plain sum of the terms), "
+                    f"got {value!r}"
+                )
         self.class_weight, self.fake_class_weight = float(class_weight), float(fake_class_weight)
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.TRACKED}
 
     def random_labels(self, count) -> tf.Tensor:
         """Uniform digit classes for a fake batch, from this GAN's seed stream."""
-        return keras.random.randint((count,), 0, NUM_CLASSES, dtype="int32", seed=self.seed_generator)
+        return keras.random.randint(
+            (count,), 0, NUM_CLASSES, dtype="int32", seed=self.seed_generator
+        )
 
-    def fake_batch(self, count: int | tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    def fake_batch(self, count) -> tuple[tf.Tensor, tf.Tensor]:
         """Generated digits of uniformly drawn classes, and those classes."""
         labels = self.random_labels(count)
         return self.generator([self.noise_batch(count), labels], training=True), labels
@@ -95,23 +125,33 @@ class ACGAN(GAN):
         """The classes the class head learns for the training images: their digit labels."""
         return labels
 
-    def discriminator_step(self, real, labels) -> dict:
+    def discriminator_step(self, real, labels=None) -> dict:
         """One update of both discriminator heads on a real batch and a fresh fake one; returns what it logs."""
         fake, fake_labels = self.fake_batch(tf.shape(real)[0])
         with tf.GradientTape() as tape:
-            real_logits, real_classes = self.discriminator(self.discriminator_view(real), training=True)
-            fake_logits, fake_classes = self.discriminator(self.discriminator_view(fake), training=True)
+            real_logits, real_classes = self.discriminator(
+                self.discriminator_view(real), training=True
+            )
+            fake_logits, fake_classes = self.discriminator(
+                self.discriminator_view(fake), training=True
+            )
             real_target, fake_target = self.real_and_fake_targets(real_logits, fake_logits)
-            d_source = losses.discriminator_loss(real_logits, fake_logits, real_target, fake_target)  # -L_S
-            # -L_C; fake_class_weight=0 teaches the class head on real digits only (see PRESETS).
-            d_class = class_loss(labels, real_classes) + self.fake_class_weight * class_loss(fake_labels, fake_classes)
+            d_source = losses.discriminator_loss(
+                real_logits, fake_logits, real_target, fake_target
+            )  # -L_S
+            # -L_C; fake_class_weight=0 teaches the class head on real digits only (see the presets).
+            d_class = class_loss(labels, real_classes) + self.fake_class_weight * class_loss(
+                fake_labels, fake_classes
+            )
             d_loss = d_source + self.class_weight * d_class
-        gradients = tape.gradient(d_loss, self.discriminator.trainable_variables)
-        self.d_optimizer.apply(gradients, self.discriminator.trainable_variables)
+        self.apply_gradients(tape, d_loss, self.discriminator, self.d_optimizer)
         d_acc_real, d_acc_fake = losses.real_and_fake_accuracy(real_logits, fake_logits)
         return {
-            "d_loss": d_loss, "d_source_loss": d_source, "d_class_loss": d_class,
-            "d_acc_real": d_acc_real, "d_acc_fake": d_acc_fake,
+            "d_loss": d_loss,
+            "d_source_loss": d_source,
+            "d_class_loss": d_class,
+            "d_acc_real": d_acc_real,
+            "d_acc_fake": d_acc_fake,
             "d_class_acc_real": class_accuracy(labels, real_classes),
             "d_class_acc_fake": class_accuracy(fake_labels, fake_classes),
         }
@@ -120,38 +160,25 @@ class ACGAN(GAN):
         """One generator update on a fresh batch of requested classes; returns what it logs."""
         with tf.GradientTape() as tape:
             fooled, wanted = self.fake_batch(count)
-            fooled = self.discriminator_view(fooled)
-            fooled_logits, fooled_classes = self.discriminator(fooled, training=True)
+            fooled_logits, fooled_classes = self.discriminator(
+                self.discriminator_view(fooled), training=True
+            )
             # The non-saturating stand-in for G minimising its term of L_S, as in every chapter.
             g_source = losses.generator_loss(fooled_logits, self.generator_loss_kind)
             g_class = class_loss(wanted, fooled_classes)  # -L_C on the generated half
             g_loss = g_source + self.class_weight * g_class
-        gradients = tape.gradient(g_loss, self.generator.trainable_variables)
-        self.g_optimizer.apply(gradients, self.generator.trainable_variables)
+        self.apply_gradients(tape, g_loss, self.generator, self.g_optimizer)
         self.update_ema()
         return {"g_loss": g_loss, "g_source_loss": g_source, "g_class_loss": g_class}
 
-    def train_step(self, batch):
-        real, labels = batch
-        values = {**self.discriminator_step(real, labels), **self.generator_step(tf.shape(real)[0])}
-        for name, value in values.items():
-            self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
 
-    def generate(self, count: int, seed: int = 0, labels=None) -> np.ndarray:
-        """`count` images in [-1, 1] of the digits `labels` (default 0, 1, ..., 9 repeating), for noise drawn with `seed`."""
-        labels = metrics.check_labels(requested_labels(count) if labels is None else labels, count)
-        return generate_images(self.sampler, self.latent_dim, self.noise, count, seed, labels=labels)
-
-    def samples_to_measure(self, count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-        """Balanced samples and the labels they were asked to show, so the kit measures conditional accuracy."""
-        labels = requested_labels(count)
-        return self.generate(count, seed, labels), labels
-
-
-
-def per_class_quality(probabilities: np.ndarray, features: np.ndarray, requested: np.ndarray,
-                      reference_features: np.ndarray, reference_labels: np.ndarray) -> list[dict]:
+def per_class_quality(
+    probabilities: np.ndarray,
+    features: np.ndarray,
+    requested: np.ndarray,
+    reference_features: np.ndarray,
+    reference_labels: np.ndarray,
+) -> list[dict]:
     """Per requested class: the judge's agreement, FD-MNIST against real digits of that class, and its share of all samples.
 
     `probabilities` and `features` are the judge's outputs for the samples; the
@@ -163,32 +190,19 @@ def per_class_quality(probabilities: np.ndarray, features: np.ndarray, requested
     for digit in range(NUM_CLASSES):
         mine, theirs = requested == digit, np.asarray(reference_labels) == digit
         if mine.sum() < 2 or theirs.sum() < 2:
-            raise ValueError(f"class {digit} needs at least 2 samples and 2 reference digits for a covariance, "
-                             f"got {mine.sum()} and {theirs.sum()}; ask for every class (balanced labels)")
-        rows.append({
-            "digit": digit,
-            "agreement": float(np.mean(predicted[mine] == digit)),
-            "fd_mnist": metrics.frechet_distance(*metrics.gaussian_statistics(features[mine]),
-                                                 *metrics.gaussian_statistics(reference_features[theirs])),
-            "judged_share": float(np.mean(predicted == digit)),
-        })
+            raise ValueError(
+                f"class {digit} needs at least 2 samples and 2 reference digits for a covariance, "
+                f"got {mine.sum()} and {theirs.sum()}; ask for every class (balanced labels)"
+            )
+        rows.append(
+            {
+                "digit": digit,
+                "agreement": float(np.mean(predicted[mine] == digit)),
+                "fd_mnist": metrics.frechet_distance(
+                    *metrics.gaussian_statistics(features[mine]),
+                    *metrics.gaussian_statistics(reference_features[theirs]),
+                ),
+                "judged_share": float(np.mean(predicted == digit)),
+            }
+        )
     return rows
-
-
-
-def _preset(name: str, summary: str, fake_class_weight: float) -> GanPreset:
-    """An AC-GAN on the default DCGAN's networks and optimizer settings, with the class head on D."""
-    return GanPreset(
-        name, summary, build_conditional_generator, build_two_head_discriminator, networks.DEFAULT_LATENT_DIM,
-        "normal", 64, DEFAULT_OPTIMIZER, ema_decay=0.999, gan_class=ACGAN,
-        gan_options={"fake_class_weight": fake_class_weight}, conditional=True,
-    )
-
-
-# Odena et al.'s discriminator also learns the class of generated digits. Measured in the AC-GAN chapter:
-# G and D then agree on classes the judge does not read (a private code), so the default teaches
-# D's class head on real digits only, and G is still pushed by the class term on its own digits.
-PRESETS: dict[str, GanPreset] = {
-    "acgan": _preset("acgan", "AC-GAN: label embedding in G, a class head on D taught on real digits", 0.0),
-    "acgan-paper": _preset("acgan-paper", "AC-GAN as in Odena et al.: D's class head also learns generated digits", 1.0),
-}

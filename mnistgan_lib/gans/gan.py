@@ -15,9 +15,11 @@ import numpy as np
 from mnistgan_lib.core.backend import keras, tf
 from mnistgan_lib.foundations import losses
 from mnistgan_lib.gans.stabilization import NONE, Stabilization
+from mnistgan_lib.measuring import metrics
 
 NOISE_KINDS = ("normal", "uniform")
 NUM_CLASSES = 10
+NOISE_CHUNK = 1000  # rows of noise per draw when sampling many images
 
 
 def sample_noise(shape, kind: str, seed) -> tf.Tensor:
@@ -33,13 +35,24 @@ def requested_labels(n: int, label: int | None = None) -> np.ndarray:
     """Classes to ask a conditional generator for: all `label`, or 0, 1, ..., 9, 0, 1, ... (balanced)."""
     if label is None:
         return np.arange(n) % NUM_CLASSES
-    if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not 0 <= label < NUM_CLASSES:
+    if (
+        isinstance(label, bool)
+        or not isinstance(label, (int, np.integer))
+        or not 0 <= label < NUM_CLASSES
+    ):
         raise ValueError(f"label must be a digit class from 0 to 9, got {label!r}")
     return np.full(n, int(label))
 
 
-def generate_images(generator: keras.Model, latent_dim: int, noise: str, count: int, seed: int = 0,
-                    labels=None, batch_size: int = 1000) -> np.ndarray:
+def generate_images(
+    generator: keras.Model,
+    latent_dim: int,
+    noise: str,
+    count: int,
+    seed: int = 0,
+    labels=None,
+    batch_size: int = 1000,
+) -> np.ndarray:
     """`count` images in [-1, 1] (N x 28 x 28 x 1) from `generator`, for noise drawn with `seed`.
 
     A conditional generator also gets `labels` (one class per image).
@@ -49,8 +62,17 @@ def generate_images(generator: keras.Model, latent_dim: int, noise: str, count: 
     if labels is not None:
         labels = np.asarray(labels)
         if labels.shape != (count,):
-            raise ValueError(f"labels must hold one class per image, shape ({count},), got shape {labels.shape}")
-    z = np.asarray(sample_noise((count, latent_dim), noise, keras.random.SeedGenerator(seed)))
+            raise ValueError(
+                f"labels must hold one class per image, shape ({count},), got shape {labels.shape}"
+            )
+    # The noise is drawn in chunks of NOISE_CHUNK from one stream: the shipped cards' samples were drawn
+    # so, and one draw of all `count` rows would give other digits after the first chunk.
+    stream = keras.random.SeedGenerator(seed)
+    chunks = [
+        sample_noise((min(NOISE_CHUNK, count - start), latent_dim), noise, stream)
+        for start in range(0, count, NOISE_CHUNK)
+    ]
+    z = np.concatenate([np.asarray(chunk) for chunk in chunks])
     inputs = z if labels is None else [z, labels.astype(np.int32)]
     return np.asarray(generator.predict(inputs, batch_size=batch_size, verbose=0))
 
@@ -77,12 +99,16 @@ class GAN(keras.Model):
         if noise not in NOISE_KINDS:
             raise ValueError(f"noise must be one of {', '.join(NOISE_KINDS)}, got {noise!r}")
         if generator_loss not in losses.GENERATOR_LOSSES:
-            raise ValueError(f"generator_loss must be one of {', '.join(losses.GENERATOR_LOSSES)}, "
-                             f"got {generator_loss!r}")
+            raise ValueError(
+                f"generator_loss must be one of {', '.join(losses.GENERATOR_LOSSES)}, "
+                f"got {generator_loss!r}"
+            )
         if ema_decay is not None and not 0.0 < ema_decay < 1.0:
             raise ValueError(f"ema_decay must lie in (0, 1) or be None, got {ema_decay}")
         if not isinstance(stabilization, Stabilization):
-            raise TypeError(f"stabilization must be a Stabilization, got {type(stabilization).__name__}")
+            raise TypeError(
+                f"stabilization must be a Stabilization, got {type(stabilization).__name__}"
+            )
         self.generator, self.discriminator = generator, discriminator
         self.latent_dim, self.noise, self.generator_loss_kind = latent_dim, noise, generator_loss
         self.seed_generator = keras.random.SeedGenerator(seed)
@@ -101,7 +127,12 @@ class GAN(keras.Model):
         """The generator to draw samples from: the weight average when there is one."""
         return self.ema_generator if self.ema_generator is not None else self.generator
 
-    def compile(self, d_optimizer: keras.optimizers.Optimizer, g_optimizer: keras.optimizers.Optimizer, **kwargs):
+    def compile(
+        self,
+        d_optimizer: keras.optimizers.Optimizer,
+        g_optimizer: keras.optimizers.Optimizer,
+        **kwargs,
+    ):
         super().compile(**kwargs)
         self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
 
@@ -196,10 +227,14 @@ class GAN(keras.Model):
         """
         if not self.conditional:
             if labels is not None:
-                raise ValueError("this GAN is unconditional and cannot draw chosen digits; leave out labels")
+                raise ValueError(
+                    "this GAN is unconditional and cannot draw chosen digits; leave out labels"
+                )
             return generate_images(self.sampler, self.latent_dim, self.noise, count, seed)
-        labels = requested_labels(count) if labels is None else labels
-        return generate_images(self.sampler, self.latent_dim, self.noise, count, seed, labels=labels)
+        labels = metrics.check_labels(requested_labels(count) if labels is None else labels, count)
+        return generate_images(
+            self.sampler, self.latent_dim, self.noise, count, seed, labels=labels
+        )
 
     def samples_to_measure(self, count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray | None]:
         """Images for the measuring kit and the labels they were asked to show (None: unconditional)."""

@@ -27,7 +27,9 @@ def generator_trunk(code: keras.KerasTensor) -> keras.KerasTensor:
     x = layers.Reshape((7, 7, 128))(x)
     x = layers.Conv2DTranspose(64, 4, strides=2, padding="same", use_bias=False)(x)
     x = layers.LeakyReLU(0.2)(layers.BatchNormalization()(x))
-    return layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh", name="image")(x)
+    return layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh", name="image")(
+        x
+    )
 
 
 # --- DCGAN presets ----------------------------------------------------------------------
@@ -36,13 +38,19 @@ def generator_trunk(code: keras.KerasTensor) -> keras.KerasTensor:
 
 
 def build_conv_discriminator(
-    kernel: int = 4, slope: float = 0.2, batch_norm: bool = False, dropout: float = 0.0, initializer="glorot_uniform"
+    kernel: int = 4,
+    slope: float = 0.2,
+    batch_norm: bool = False,
+    dropout: float = 0.0,
+    initializer="glorot_uniform",
 ) -> keras.Model:
     """Two stride-2 convolutions (64, 128 filters), each followed by optional BatchNorm, LeakyReLU and dropout, then a logit."""
     image = keras.Input((28, 28, 1), name="image")
     x = image
     for filters in (64, 128):
-        x = layers.Conv2D(filters, kernel, strides=2, padding="same", kernel_initializer=initializer)(x)
+        x = layers.Conv2D(
+            filters, kernel, strides=2, padding="same", kernel_initializer=initializer
+        )(x)
         x = layers.BatchNormalization()(x) if batch_norm else x
         x = layers.LeakyReLU(slope)(x)
         x = layers.Dropout(dropout)(x) if dropout else x
@@ -91,9 +99,13 @@ def build_paper_generator(latent_dim: int = 100) -> keras.Model:
     x = layers.Dense(7 * 7 * 256, use_bias=False, kernel_initializer=_paper_init())(noise)
     x = layers.Reshape((7, 7, 256))(layers.ReLU()(layers.BatchNormalization()(x)))
     for filters in (128, 64):
-        x = layers.Conv2DTranspose(filters, 5, strides=2, padding="same", use_bias=False, kernel_initializer=_paper_init())(x)
+        x = layers.Conv2DTranspose(
+            filters, 5, strides=2, padding="same", use_bias=False, kernel_initializer=_paper_init()
+        )(x)
         x = layers.ReLU()(layers.BatchNormalization()(x))
-    image = layers.Conv2D(1, 5, padding="same", activation="tanh", kernel_initializer=_paper_init(), name="image")(x)
+    image = layers.Conv2D(
+        1, 5, padding="same", activation="tanh", kernel_initializer=_paper_init(), name="image"
+    )(x)
     return keras.Model(noise, image, name="generator")
 
 
@@ -104,17 +116,23 @@ def build_compact_generator(latent_dim: int = 100) -> keras.Model:
     x = layers.BatchNormalization()(x)
     x = layers.Conv2DTranspose(64, 5, strides=2, padding="same", activation="selu")(x)
     x = layers.BatchNormalization()(x)
-    image = layers.Conv2DTranspose(1, 5, strides=2, padding="same", activation="tanh", name="image")(x)
+    image = layers.Conv2DTranspose(
+        1, 5, strides=2, padding="same", activation="tanh", name="image"
+    )(x)
     return keras.Model(noise, image, name="generator")
 
 
 def build_tutorial_generator(latent_dim: int = 100) -> keras.Model:
     """The TensorFlow DCGAN tutorial's generator: Dense 7x7x256 (no bias), transposes 128 (stride 1), 64, 1."""
     noise = keras.Input((latent_dim,), name="noise")
-    x = layers.LeakyReLU()(layers.BatchNormalization()(layers.Dense(7 * 7 * 256, use_bias=False)(noise)))
+    x = layers.LeakyReLU()(
+        layers.BatchNormalization()(layers.Dense(7 * 7 * 256, use_bias=False)(noise))
+    )
     x = layers.Reshape((7, 7, 256))(x)
     for filters, stride in ((128, 1), (64, 2)):
         x = layers.Conv2DTranspose(filters, 5, strides=stride, padding="same", use_bias=False)(x)
         x = layers.LeakyReLU()(layers.BatchNormalization()(x))
-    image = layers.Conv2DTranspose(1, 5, strides=2, padding="same", use_bias=False, activation="tanh", name="image")(x)
+    image = layers.Conv2DTranspose(
+        1, 5, strides=2, padding="same", use_bias=False, activation="tanh", name="image"
+    )(x)
     return keras.Model(noise, image, name="generator")

@@ -15,7 +15,11 @@ from mnistgan_lib.core.backend import keras
 from mnistgan_lib.gans import networks
 from mnistgan_lib.gans.acgan import ACGAN, build_conditional_generator, build_two_head_discriminator
 from mnistgan_lib.gans.gan import GAN
-from mnistgan_lib.gans.selfcond import CLUSTERS, SelfConditionedGAN, build_self_conditioned_generator
+from mnistgan_lib.gans.selfcond import (
+    CLUSTERS,
+    SelfConditionedGAN,
+    build_self_conditioned_generator,
+)
 from mnistgan_lib.gans.stabilization import NONE, Stabilization
 from mnistgan_lib.gans.wgan import WGAN, build_critic
 
@@ -42,7 +46,9 @@ class GanPreset:
         return self.gan_class.conditional
 
 
-def adam(learning_rate: float, beta_1: float = 0.9, beta_2: float = 0.999) -> Callable[[], keras.optimizers.Optimizer]:
+def adam(
+    learning_rate: float, beta_1: float = 0.9, beta_2: float = 0.999
+) -> Callable[[], keras.optimizers.Optimizer]:
     """A maker of Adam optimizers with these settings (one per network)."""
     return lambda: keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2)
 
@@ -50,7 +56,12 @@ def adam(learning_rate: float, beta_1: float = 0.9, beta_2: float = 0.999) -> Ca
 # The default recipe's optimizer. Adam at 1e-3, not the usual 2e-4: in equal CPU time it learns faster.
 DEFAULT_OPTIMIZER = adam(1e-3, 0.5)
 # The default DCGAN's networks and settings; the presets below depart from them where they say.
-DEFAULT = dict(latent_dim=networks.DEFAULT_LATENT_DIM, noise="normal", batch_size=64, make_optimizer=DEFAULT_OPTIMIZER)
+DEFAULT = dict(
+    latent_dim=networks.DEFAULT_LATENT_DIM,
+    noise="normal",
+    batch_size=64,
+    make_optimizer=DEFAULT_OPTIMIZER,
+)
 
 _PRESETS = [
     GanPreset(
@@ -59,7 +70,10 @@ _PRESETS = [
         "clusters, weights averaged",
         build_generator=build_self_conditioned_generator,
         build_discriminator=lambda: build_two_head_discriminator(CLUSTERS),
-        **{**DEFAULT, "latent_dim": networks.DEFAULT_LATENT_DIM + 1},  # the last coordinate picks the cluster
+        **{
+            **DEFAULT,
+            "latent_dim": networks.DEFAULT_LATENT_DIM + 1,
+        },  # the last coordinate picks the cluster
         ema_decay=0.999,
         gan_class=SelfConditionedGAN,
         # D's cluster head learns real images only, as in the acgan preset (the AC-GAN chapter measures why).
@@ -78,21 +92,30 @@ _PRESETS = [
         summary="source design (a): 256-d uniform noise, four transposes, BatchNorm and dropout",
         build_generator=networks.build_source_generator,
         build_discriminator=networks.build_source_discriminator,
-        latent_dim=256, noise="uniform", batch_size=128, make_optimizer=adam(1e-3),
+        latent_dim=256,
+        noise="uniform",
+        batch_size=128,
+        make_optimizer=adam(1e-3),
     ),
     GanPreset(
         name="dcgan-paper",
         summary="source design (b): the DCGAN paper's guidelines, Adam(3e-4, 0.5), batch 32",
         build_generator=networks.build_paper_generator,
         build_discriminator=networks.build_paper_discriminator,
-        latent_dim=100, noise="normal", batch_size=32, make_optimizer=adam(3e-4, 0.5),
+        latent_dim=100,
+        noise="normal",
+        batch_size=32,
+        make_optimizer=adam(3e-4, 0.5),
     ),
     GanPreset(
         name="dcgan-compact",
         summary="source design (c): a compact sequential DCGAN with selu and dropout",
         build_generator=networks.build_compact_generator,
         build_discriminator=networks.build_compact_discriminator,
-        latent_dim=100, noise="normal", batch_size=32, make_optimizer=lambda: keras.optimizers.RMSprop(1e-3),
+        latent_dim=100,
+        noise="normal",
+        batch_size=32,
+        make_optimizer=lambda: keras.optimizers.RMSprop(1e-3),
     ),
     GanPreset(
         name="dcgan-fragile",
@@ -107,7 +130,10 @@ _PRESETS = [
         summary="the TensorFlow DCGAN tutorial: the benchmark's baseline, Adam(1e-4), batch 256",
         build_generator=networks.build_tutorial_generator,
         build_discriminator=networks.build_compact_discriminator,
-        latent_dim=100, noise="normal", batch_size=256, make_optimizer=adam(1e-4),
+        latent_dim=100,
+        noise="normal",
+        batch_size=256,
+        make_optimizer=adam(1e-4),
     ),
     # Odena et al.'s discriminator also learns the class of generated digits. Measured in the AC-GAN chapter:
     # G and D then agree on classes the judge does not read (a private code), so the default teaches
@@ -125,7 +151,11 @@ _PRESETS = [
         )
         for name, summary, fake_class_weight in [
             ("acgan", "AC-GAN: label embedding in G, a class head on D taught on real digits", 0.0),
-            ("acgan-paper", "AC-GAN as in Odena et al.: D's class head also learns generated digits", 1.0),
+            (
+                "acgan-paper",
+                "AC-GAN as in Odena et al.: D's class head also learns generated digits",
+                1.0,
+            ),
         ]
     ],
     # The three WGANs share the plain DCGAN generator and a critic without batch normalization.
@@ -140,18 +170,24 @@ _PRESETS = [
             gan_options=options,
         )
         for name, summary, make_optimizer, options in [
-            ("wgan-source",
-             "the source's 'WGAN': Wasserstein loss, default Adam, one critic step, no Lipschitz constraint",
-             lambda: keras.optimizers.Adam(),
-             {"critic_steps": 1, "clip_value": None, "gp_weight": 0.0, "unconstrained": True}),
-            ("wgan-clip",
-             "WGAN (Arjovsky et al. 2017): weights clipped to 0.01, RMSprop(5e-5), 5 critic steps",
-             lambda: keras.optimizers.RMSprop(5e-5),
-             {"critic_steps": 5, "clip_value": 0.01, "gp_weight": 0.0}),
-            ("wgan-gp",
-             "WGAN-GP (Gulrajani et al. 2017): gradient penalty 10, Adam(1e-4, 0.5, 0.9), 5 critic steps",
-             adam(1e-4, 0.5, 0.9),
-             {"critic_steps": 5, "clip_value": None, "gp_weight": 10.0}),
+            (
+                "wgan-source",
+                "the source's 'WGAN': Wasserstein loss, default Adam, one critic step, no Lipschitz constraint",
+                lambda: keras.optimizers.Adam(),
+                {"critic_steps": 1, "clip_value": None, "gp_weight": 0.0, "unconstrained": True},
+            ),
+            (
+                "wgan-clip",
+                "WGAN (Arjovsky et al. 2017): weights clipped to 0.01, RMSprop(5e-5), 5 critic steps",
+                lambda: keras.optimizers.RMSprop(5e-5),
+                {"critic_steps": 5, "clip_value": 0.01, "gp_weight": 0.0},
+            ),
+            (
+                "wgan-gp",
+                "WGAN-GP (Gulrajani et al. 2017): gradient penalty 10, Adam(1e-4, 0.5, 0.9), 5 critic steps",
+                adam(1e-4, 0.5, 0.9),
+                {"critic_steps": 5, "clip_value": None, "gp_weight": 10.0},
+            ),
         ]
     ],
 ]
@@ -165,7 +201,9 @@ def get_preset(name: str) -> GanPreset:
     return PRESETS[name]
 
 
-def build_gan(preset: GanPreset | str, seed: int = 0, stabilization: Stabilization = NONE, **options) -> GAN:
+def build_gan(
+    preset: GanPreset | str, seed: int = 0, stabilization: Stabilization = NONE, **options
+) -> GAN:
     """A compiled GAN of the preset's class, whose training noise is drawn from stream `seed`.
 
     `options` add to or override the preset's `gan_options`. It seeds nothing
@@ -174,9 +212,14 @@ def build_gan(preset: GanPreset | str, seed: int = 0, stabilization: Stabilizati
     """
     preset = get_preset(preset) if isinstance(preset, str) else preset
     gan = preset.gan_class(
-        preset.build_generator(preset.latent_dim), preset.build_discriminator(),
-        latent_dim=preset.latent_dim, noise=preset.noise, ema_decay=preset.ema_decay,
-        seed=seed, stabilization=stabilization, **{**preset.gan_options, **options},
+        preset.build_generator(preset.latent_dim),
+        preset.build_discriminator(),
+        latent_dim=preset.latent_dim,
+        noise=preset.noise,
+        ema_decay=preset.ema_decay,
+        seed=seed,
+        stabilization=stabilization,
+        **{**preset.gan_options, **options},
     )
     gan.compile(d_optimizer=preset.make_optimizer(), g_optimizer=preset.make_optimizer())
     return gan

@@ -15,13 +15,15 @@ from outside it is an ordinary noise -> digit generator.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
+from scipy.cluster.vq import kmeans2, vq
 
 from mnistgan_lib.core import data
-from mnistgan_lib.gans import networks
-from mnistgan_lib.gans.acgan import LABEL_EMBEDDING, ACGAN, build_two_head_discriminator
 from mnistgan_lib.core.backend import keras, tf
-from mnistgan_lib.gans.gan import DEFAULT_OPTIMIZER, GAN, GanPreset
+from mnistgan_lib.gans import networks
+from mnistgan_lib.gans.acgan import ACGAN, LABEL_EMBEDDING
 
 layers = keras.layers
 CLUSTERS = 50  # more clusters than digits: each one is then nearly a single digit (k-means at 10 mixes them)
@@ -29,65 +31,43 @@ CLUSTER_LAYER = "cluster"
 FIT_ON = 10_000  # images the k-means centres are fitted on: a second on a CPU, and as pure as fitting all 60,000
 
 
-def squared_distances(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    """N x K squared Euclidean distances, by |p|^2 - 2 p.c + |c|^2 (one matrix product, not N x K x D)."""
-    distances = (points**2).sum(1)[:, None] - 2.0 * points @ centres.T + (centres**2).sum(1)[None, :]
-    return np.maximum(distances, 0.0)  # rounding can dip a zero distance below 0
+def cluster_images(
+    images: np.ndarray, k: int = CLUSTERS, seed: int = 0, fit_on: int = FIT_ON
+) -> tuple[np.ndarray, np.ndarray]:
+    """k-means clusters of images (N x 28 x 28, any range) by their pixels: each image's cluster and each cluster's share.
 
-
-def nearest_centres(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    """Index of each point's nearest centre."""
-    return squared_distances(points, centres).argmin(axis=1)
-
-
-def _kmeans_plus_plus(points: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    """k starting centres, each drawn with probability proportional to its squared distance from those before."""
-    centres = [points[rng.integers(len(points))]]
-    nearest = squared_distances(points, centres[0][None])[:, 0]
-    for _ in range(1, k):
-        weights = nearest / nearest.sum() if nearest.sum() > 0 else None  # all points equal: any will do
-        centres.append(points[rng.choice(len(points), p=weights)])
-        nearest = np.minimum(nearest, squared_distances(points, centres[-1][None])[:, 0])
-    return np.stack(centres)
-
-
-def kmeans(points: np.ndarray, k: int, seed: int = 0, iterations: int = 25) -> tuple[np.ndarray, np.ndarray]:
-    """Lloyd's k-means from a k-means++ start: the k centres and each point's cluster, repeatable for a seed."""
-    points = np.asarray(points, dtype=np.float32)
-    if points.ndim != 2:
-        raise ValueError(f"points must be a 2-D array (one row per point), got shape {points.shape}")
-    if not np.all(np.isfinite(points)):
-        raise ValueError(f"points must be finite numbers; {np.sum(~np.isfinite(points))} are NaN or infinite")
-    if not data.is_whole_number(k) or not 1 <= k <= len(points):
-        raise ValueError(f"k must be a whole number from 1 to the number of points ({len(points)}), got {k!r}")
-    centres = _kmeans_plus_plus(points, k, np.random.default_rng(seed))
-    assignment = nearest_centres(points, centres)
-    for _ in range(iterations):
-        members = np.eye(k, dtype=np.float32)[assignment]  # one-hot: the centre update is one matrix product
-        counts = members.sum(0)
-        centres = np.where(counts[:, None] > 0, members.T @ points / np.maximum(counts, 1)[:, None], centres)
-        updated = nearest_centres(points, centres)
-        if np.array_equal(updated, assignment):
-            break
-        assignment = updated
-    return centres, assignment
-
-
-def cluster_images(images: np.ndarray, k: int = CLUSTERS, seed: int = 0, fit_on: int = FIT_ON) -> tuple[np.ndarray, np.ndarray]:
-    """k-means clusters of images (N x 28 x 28, any range) by their pixels: each image's cluster, and each cluster's share.
-
-    The centres are fitted on `fit_on` images drawn at random (all, if there are
-    fewer), then every image joins its nearest centre.
+    The centres are fitted (scipy's k-means, k-means++ start) on `fit_on` images
+    drawn at random (all, if there are fewer); then every image joins its nearest centre.
     """
     images = np.asarray(images)
     if images.ndim < 3:
-        raise ValueError(f"images must be an array of N images (N x 28 x 28), got shape {images.shape}")
+        raise ValueError(
+            f"images must be an array of N images (N x 28 x 28), got shape {images.shape}"
+        )
+    if not data.is_whole_number(k) or not 1 <= k <= len(images):
+        raise ValueError(
+            f"k must be a whole number from 1 to the number of images ({len(images)}), got {k!r}"
+        )
     if not data.is_whole_number(fit_on) or fit_on < k:
         raise ValueError(f"fit_on must be a whole number of images, at least k={k}, got {fit_on!r}")
     points = images.reshape(len(images), -1).astype(np.float32)
-    chosen = np.random.default_rng([seed, 1]).permutation(len(points))[:fit_on]  # a stream of its own, not k-means++'s
-    centres, _ = kmeans(points[np.sort(chosen)], k, seed)
-    assignment = nearest_centres(points, centres)
+    if not np.all(np.isfinite(points)):
+        raise ValueError(
+            f"images must hold finite pixels; {np.sum(~np.isfinite(points))} are NaN or infinite"
+        )
+    chosen = np.sort(np.random.default_rng([seed, 1]).permutation(len(points))[:fit_on])
+    distinct = len(np.unique(points[chosen], axis=0))
+    if distinct < k:
+        raise ValueError(
+            f"the {len(chosen)} images k-means is fitted on hold {distinct} distinct pictures, "
+            f"fewer than k={k} clusters; ask for fewer clusters or give more varied images"
+        )
+    with warnings.catch_warnings():  # an emptied cluster keeps its old centre; that is fine here
+        warnings.simplefilter("ignore", UserWarning)
+        centres, _ = kmeans2(
+            points[chosen], k, iter=25, minit="++", seed=np.random.default_rng(seed)
+        )
+    assignment, _ = vq(points, centres, check_finite=False)
     return assignment, np.bincount(assignment, minlength=k) / len(assignment)
 
 
@@ -101,18 +81,28 @@ class ClusterPicker(layers.Layer):
             raise ValueError(f"clusters must be a positive whole number, got {clusters!r}")
         self.clusters = int(clusters)
         # Thresholds on the uniform number: cluster j is picked when thresholds[j-1] <= u < thresholds[j].
-        self.thresholds = self.add_weight(name="thresholds", shape=(self.clusters,), initializer="zeros", trainable=False)
-        self.set_shares(np.full(self.clusters, 1.0 / self.clusters))  # equal shares until the data says otherwise
+        self.thresholds = self.add_weight(
+            name="thresholds", shape=(self.clusters,), initializer="zeros", trainable=False
+        )
+        self.set_shares(
+            np.full(self.clusters, 1.0 / self.clusters)
+        )  # equal shares until the data says otherwise
 
     def set_shares(self, shares: np.ndarray) -> None:
         """Pick cluster j with probability shares[j] (non-negative, summing to 1)."""
         shares = np.asarray(shares, dtype=np.float64)
-        if shares.shape != (self.clusters,) or np.any(shares < 0) or not np.isclose(shares.sum(), 1.0):
-            raise ValueError(f"shares must be {self.clusters} non-negative numbers summing to 1, got {shares!r}")
+        if (
+            shares.shape != (self.clusters,)
+            or np.any(shares < 0)
+            or not np.isclose(shares.sum(), 1.0)
+        ):
+            raise ValueError(
+                f"shares must be {self.clusters} non-negative numbers summing to 1, got {shares!r}"
+            )
         thresholds = np.cumsum(shares)
         # From the last cluster with a share on, no uniform number in [0, 1] passes: rounding can never
         # pick an empty cluster at the end.
-        thresholds[np.flatnonzero(shares)[-1]:] = 2.0
+        thresholds[np.flatnonzero(shares)[-1] :] = 2.0
         self.thresholds.assign(thresholds.astype(np.float32))
 
     def shares(self) -> np.ndarray:
@@ -121,16 +111,22 @@ class ClusterPicker(layers.Layer):
 
     def call(self, noise: tf.Tensor) -> tf.Tensor:
         uniform = 0.5 * (1.0 + tf.math.erf(noise[:, -1] / np.sqrt(2.0)))
-        return tf.reduce_sum(tf.cast(uniform[:, None] >= self.thresholds[None, :], tf.int32), axis=1)
+        return tf.reduce_sum(
+            tf.cast(uniform[:, None] >= self.thresholds[None, :], tf.int32), axis=1
+        )
 
     def get_config(self) -> dict:
         return {**super().get_config(), "clusters": self.clusters}
 
 
-def build_self_conditioned_generator(latent_dim: int = networks.DEFAULT_LATENT_DIM + 1, clusters: int = CLUSTERS) -> keras.Model:
+def build_self_conditioned_generator(
+    latent_dim: int = networks.DEFAULT_LATENT_DIM + 1, clusters: int = CLUSTERS
+) -> keras.Model:
     """noise -> digit: the last noise coordinate picks a cluster, whose embedding joins the other coordinates."""
     if latent_dim < 2:
-        raise ValueError(f"latent_dim must be at least 2 (style coordinates and one cluster coordinate), got {latent_dim}")
+        raise ValueError(
+            f"latent_dim must be at least 2 (style coordinates and one cluster coordinate), got {latent_dim}"
+        )
     noise = keras.Input((latent_dim,), name="noise")
     cluster = ClusterPicker(clusters, name=CLUSTER_LAYER)(noise)
     embedded = layers.Embedding(clusters, LABEL_EMBEDDING, name="cluster_embedding")(cluster)
@@ -141,7 +137,16 @@ def build_self_conditioned_generator(latent_dim: int = networks.DEFAULT_LATENT_D
 class SelfConditionedGAN(ACGAN):
     """An AC-GAN whose classes are k-means clusters of the training images, sampled like an unconditional GAN."""
 
-    def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int, seed: int = 0, **kwargs):
+    conditional = False  # the generator picks the cluster from its own noise
+
+    def __init__(
+        self,
+        generator: keras.Model,
+        discriminator: keras.Model,
+        latent_dim: int,
+        seed: int = 0,
+        **kwargs,
+    ):
         super().__init__(generator, discriminator, latent_dim, seed=seed, **kwargs)
         self.cluster_seed = seed
 
@@ -164,19 +169,6 @@ class SelfConditionedGAN(ACGAN):
         numbers can drift by a rounding step, and a resumed run must match an uninterrupted one exactly."""
         super().update_ema()
         if self.ema_generator is not None:
-            self.ema_generator.get_layer(CLUSTER_LAYER).thresholds.assign(self.generator.get_layer(CLUSTER_LAYER).thresholds)
-
-    # Sampled like any unconditional GAN: noise in, digits out, no labels asked for.
-    generate = GAN.generate
-    samples_to_measure = GAN.samples_to_measure
-
-
-PRESETS: dict[str, GanPreset] = {
-    "dcgan": GanPreset(
-        "dcgan", f"the library's default: small and fast on a CPU, self-conditioned on {CLUSTERS} k-means clusters, weights averaged",
-        build_self_conditioned_generator, lambda: build_two_head_discriminator(CLUSTERS), networks.DEFAULT_LATENT_DIM + 1,
-        "normal", 64, DEFAULT_OPTIMIZER, ema_decay=0.999, gan_class=SelfConditionedGAN,
-        # D's cluster head learns real images only, as in the acgan preset (the AC-GAN chapter measures why).
-        gan_options={"fake_class_weight": 0.0},
-    ),
-}
+            self.ema_generator.get_layer(CLUSTER_LAYER).thresholds.assign(
+                self.generator.get_layer(CLUSTER_LAYER).thresholds
+            )

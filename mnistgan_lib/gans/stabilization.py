@@ -35,21 +35,31 @@ class Stabilization:
             )
         object.__setattr__(self, "real_labels", (low, high))
         if not 0.0 <= self.flip_probability <= 1.0:
-            raise ValueError(f"flip_probability must be a probability in [0, 1], got {self.flip_probability}")
+            raise ValueError(
+                f"flip_probability must be a probability in [0, 1], got {self.flip_probability}"
+            )
         if not (self.instance_noise >= 0.0 and self.instance_noise < float("inf")):
-            raise ValueError(f"instance_noise must be a finite standard deviation >= 0, got {self.instance_noise}")
+            raise ValueError(
+                f"instance_noise must be a finite standard deviation >= 0, got {self.instance_noise}"
+            )
         if self.anneal_steps < 0:
-            raise ValueError(f"anneal_steps must be 0 (anneal over the whole run) or a positive step count, got {self.anneal_steps}")
+            raise ValueError(
+                f"anneal_steps must be 0 (anneal over the whole run) or a positive step count, got {self.anneal_steps}"
+            )
 
     @classmethod
-    def from_dict(cls, settings: dict | None) -> "Stabilization":
+    def from_dict(cls, settings: dict | None) -> Stabilization:
         """The settings a run folder recorded (`as_dict`, or None for none) as a Stabilization."""
-        return cls(**{**settings, "real_labels": tuple(settings["real_labels"])}) if settings else NONE
+        return (
+            cls(**{**settings, "real_labels": tuple(settings["real_labels"])}) if settings else NONE
+        )
 
     @property
     def active(self) -> bool:
         """Whether any technique is switched on."""
-        return self.real_labels != (1.0, 1.0) or self.flip_probability > 0 or self.instance_noise > 0
+        return (
+            self.real_labels != (1.0, 1.0) or self.flip_probability > 0 or self.instance_noise > 0
+        )
 
     def as_dict(self) -> dict:
         """The settings as plain JSON-ready values (a run folder records them)."""
@@ -70,15 +80,24 @@ class Stabilization:
     def targets(self, real_logits, fake_logits, seed) -> tuple[tf.Tensor, tf.Tensor]:
         """Discriminator targets for a real and a fake batch: plain 1 and 0, or per-example smoothed/flipped labels."""
         if self.real_labels == (1.0, 1.0) and self.flip_probability == 0:
-            return 1.0, 0.0  # no random draws, so a run without these tricks uses its seed stream as before
+            return (
+                1.0,
+                0.0,
+            )  # no random draws, so a run without these tricks uses its seed stream as before
         low, high = self.real_labels
-        real_value = keras.random.uniform(tf.shape(real_logits), low, high, seed=seed) if low < high else low
+        real_value = (
+            keras.random.uniform(tf.shape(real_logits), low, high, seed=seed) if low < high else low
+        )
         real_target = tf.ones_like(real_logits) * real_value
         fake_target = tf.zeros_like(fake_logits)
         if self.flip_probability > 0:
             # A flipped real image is labelled fake (0) and a flipped fake one real (the smoothed value).
-            flip_real = keras.random.uniform(tf.shape(real_logits), seed=seed) < self.flip_probability
-            flip_fake = keras.random.uniform(tf.shape(fake_logits), seed=seed) < self.flip_probability
+            flip_real = (
+                keras.random.uniform(tf.shape(real_logits), seed=seed) < self.flip_probability
+            )
+            flip_fake = (
+                keras.random.uniform(tf.shape(fake_logits), seed=seed) < self.flip_probability
+            )
             real_target = tf.where(flip_real, 0.0, real_target)
             fake_target = tf.where(flip_fake, real_value * tf.ones_like(fake_logits), fake_target)
         return real_target, fake_target
@@ -107,25 +126,39 @@ def _pair(value) -> tuple[float, float]:
         low, high = value
         return float(low), float(high)
     except (TypeError, ValueError):
-        raise ValueError(f"real_labels must be a number or a (low, high) pair, got {value!r}") from None
+        raise ValueError(
+            f"real_labels must be a number or a (low, high) pair, got {value!r}"
+        ) from None
 
 
 NONE = Stabilization()
 
 
-OVERPOWERED_ACCURACY = 0.95  # D right on >= 95% of real AND fake images for a whole epoch: G learns little
-COLLAPSED_CLASS_FRACTION = 0.02  # a digit class on < 2% of samples (10% expected): modes are being dropped
+OVERPOWERED_ACCURACY = (
+    0.95  # D right on >= 95% of real AND fake images for a whole epoch: G learns little
+)
+COLLAPSED_CLASS_FRACTION = (
+    0.02  # a digit class on < 2% of samples (10% expected): modes are being dropped
+)
 
 
 def warning_signs(history_row: dict, report: dict | None = None) -> list[str]:
     """The failure modes one epoch's logged numbers show: discriminator overpowering and mode collapse."""
     signs = []
     if min(history_row["d_acc_real"], history_row["d_acc_fake"]) >= OVERPOWERED_ACCURACY:
-        signs.append(f"discriminator overpowering (accuracy real {history_row['d_acc_real']:.1%}, "
-                     f"fake {history_row['d_acc_fake']:.1%}, generator loss {history_row['g_loss']:.1f})")
+        signs.append(
+            f"discriminator overpowering (accuracy real {history_row['d_acc_real']:.1%}, "
+            f"fake {history_row['d_acc_fake']:.1%}, generator loss {history_row['g_loss']:.1f})"
+        )
     if report is not None and report["coverage_min_fraction"] < COLLAPSED_CLASS_FRACTION:
-        fractions = report.get("class_fractions")  # a card's history keeps only the rarest class's share
-        rare = ", ".join(str(digit) for digit, share in enumerate(fractions or []) if share < COLLAPSED_CLASS_FRACTION)
+        fractions = report.get(
+            "class_fractions"
+        )  # a card's history keeps only the rarest class's share
+        rare = ", ".join(
+            str(digit)
+            for digit, share in enumerate(fractions or [])
+            if share < COLLAPSED_CLASS_FRACTION
+        )
         which = f"digits {rare} each" if fractions else "the rarest digit class"
         signs.append(f"mode collapse ({which} on < {COLLAPSED_CLASS_FRACTION:.0%} of samples)")
     return signs

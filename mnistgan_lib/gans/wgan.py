@@ -16,8 +16,8 @@ Two ways to impose it:
                        real and fake images (Gulrajani et al. 2017): lambda = 10,
                        Adam(1e-4, 0.5, 0.9), no batch normalization in the critic
 
-Presets: `wgan-source` (the source's unconstrained "WGAN"), `wgan-clip`
-and `wgan-gp`, all with the library's default generator and critic network.
+Presets (in `gans.presets`): `wgan-source` (the source's unconstrained "WGAN"),
+`wgan-clip` and `wgan-gp`, all with the plain DCGAN generator and `build_critic`.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ import math
 import numpy as np
 
 from mnistgan_lib.core import data
-from mnistgan_lib.gans import networks
 from mnistgan_lib.core.backend import keras, tf
-from mnistgan_lib.gans.gan import GAN, GanPreset
+from mnistgan_lib.gans import networks
+from mnistgan_lib.gans.gan import GAN
 from mnistgan_lib.gans.stabilization import NONE, Stabilization
 
 # --- losses -----------------------------------------------------------------------------
@@ -68,9 +68,13 @@ def _checked_weights(weights, count: int | None) -> tf.Tensor:
     if not tf.is_tensor(weights):
         array = np.asarray(weights, dtype=np.float32)
         if array.ndim != 1 or (count is not None and len(array) != count):
-            raise ValueError(f"weights must hold one interpolation weight per example, shape ({count},), got shape {array.shape}")
+            raise ValueError(
+                f"weights must hold one interpolation weight per example, shape ({count},), got shape {array.shape}"
+            )
         if np.any(array < 0) or np.any(array > 1):
-            raise ValueError(f"weights must lie in [0, 1] (x_hat = w * real + (1 - w) * fake), got {array.tolist()}")
+            raise ValueError(
+                f"weights must lie in [0, 1] (x_hat = w * real + (1 - w) * fake), got {array.tolist()}"
+            )
         weights = array
     return tf.cast(weights, tf.float32)
 
@@ -82,7 +86,9 @@ def gradient_penalty(critic, real, fake, weights) -> tf.Tensor:
     """
     real, fake = tf.convert_to_tensor(real, tf.float32), tf.convert_to_tensor(fake, tf.float32)
     if real.shape != fake.shape:
-        raise ValueError(f"real and fake must have the same shape, got {real.shape} and {fake.shape}")
+        raise ValueError(
+            f"real and fake must have the same shape, got {real.shape} and {fake.shape}"
+        )
     weights = _checked_weights(weights, real.shape[0])
     weights = tf.reshape(weights, [-1] + [1] * (len(real.shape) - 1))
     between = weights * real + (1.0 - weights) * fake
@@ -91,7 +97,9 @@ def gradient_penalty(critic, real, fake, weights) -> tf.Tensor:
         scores = critic(between, training=True)
     gradients = tape.gradient(scores, between)
     # The tiny constant keeps the norm's own gradient finite where the critic's gradient is exactly zero.
-    norms = tf.sqrt(tf.reduce_sum(tf.square(gradients), axis=list(range(1, len(real.shape)))) + 1e-12)
+    norms = tf.sqrt(
+        tf.reduce_sum(tf.square(gradients), axis=list(range(1, len(real.shape)))) + 1e-12
+    )
     return tf.reduce_mean(tf.square(norms - 1.0))
 
 
@@ -108,22 +116,36 @@ def clip_weights(model: keras.Model, clip_value: float) -> tf.Tensor:
 # --- the model --------------------------------------------------------------------------
 
 
-def check_settings(critic_steps: int, clip_value: float | None, gp_weight: float, unconstrained: bool) -> None:
+def check_settings(
+    critic_steps: int, clip_value: float | None, gp_weight: float, unconstrained: bool
+) -> None:
     """Refuse WGAN settings that do not make sense, naming the argument and what would."""
     if not data.is_whole_number(critic_steps) or critic_steps < 1:
-        raise ValueError(f"critic_steps must be a whole number >= 1 (critic updates per generator update), got {critic_steps!r}")
-    if clip_value is not None and not (isinstance(clip_value, (int, float)) and 0 < clip_value < math.inf):
-        raise ValueError(f"clip_value must be a finite number > 0 (e.g. 0.01) or None for no clipping, got {clip_value!r}")
+        raise ValueError(
+            f"critic_steps must be a whole number >= 1 (critic updates per generator update), got {critic_steps!r}"
+        )
+    if clip_value is not None and not (
+        isinstance(clip_value, (int, float)) and 0 < clip_value < math.inf
+    ):
+        raise ValueError(
+            f"clip_value must be a finite number > 0 (e.g. 0.01) or None for no clipping, got {clip_value!r}"
+        )
     if not (isinstance(gp_weight, (int, float)) and 0 <= gp_weight < math.inf):
-        raise ValueError(f"gp_weight must be a finite number >= 0 (e.g. 10, or 0 for no gradient penalty), got {gp_weight!r}")
+        raise ValueError(
+            f"gp_weight must be a finite number >= 0 (e.g. 10, or 0 for no gradient penalty), got {gp_weight!r}"
+        )
     if clip_value is not None and gp_weight > 0:
-        raise ValueError(f"choose one Lipschitz constraint: clip_value={clip_value} or gp_weight={gp_weight}, not both; "
-                         "set clip_value=None for the gradient penalty or gp_weight=0 for clipping")
+        raise ValueError(
+            f"choose one Lipschitz constraint: clip_value={clip_value} or gp_weight={gp_weight}, not both; "
+            "set clip_value=None for the gradient penalty or gp_weight=0 for clipping"
+        )
     constrained = clip_value is not None or gp_weight > 0
     if constrained == unconstrained:
-        raise ValueError("a WGAN critic needs a Lipschitz constraint: set clip_value (e.g. 0.01) or gp_weight (e.g. 10)"
-                         if not constrained else
-                         "unconstrained=True means no constraint, but clip_value or gp_weight is set; drop one of them")
+        raise ValueError(
+            "a WGAN critic needs a Lipschitz constraint: set clip_value (e.g. 0.01) or gp_weight (e.g. 10)"
+            if not constrained
+            else "unconstrained=True means no constraint, but clip_value or gp_weight is set; drop one of them"
+        )
 
 
 class WGAN(GAN):
@@ -139,26 +161,49 @@ class WGAN(GAN):
     (no clipping, no penalty) exists only to reproduce the source's version.
     """
 
-    def __init__(self, generator, discriminator, latent_dim: int, critic_steps: int = 5,
-                 clip_value: float | None = None, gp_weight: float = 10.0, unconstrained: bool = False,
-                 generator_loss: str = "nonsaturating", stabilization: Stabilization = NONE, **kwargs):
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        latent_dim: int,
+        critic_steps: int = 5,
+        clip_value: float | None = None,
+        gp_weight: float = 10.0,
+        unconstrained: bool = False,
+        stabilization: Stabilization = NONE,
+        **kwargs,
+    ):
         check_settings(critic_steps, clip_value, gp_weight, unconstrained)
-        if generator_loss != "nonsaturating":  # the argument exists because build_gan passes it to every GAN class
-            raise ValueError(f"generator_loss={generator_loss!r} does not apply to a WGAN, whose generator minimises "
-                             "-E[f(fake)]; leave it at its default")
+        if "generator_loss" in kwargs:
+            raise ValueError(
+                f"generator_loss={kwargs['generator_loss']!r} does not apply to a WGAN, whose "
+                "generator minimises -E[f(fake)]; leave it out"
+            )
         if stabilization.real_labels != (1.0, 1.0) or stabilization.flip_probability > 0:
-            raise ValueError("label smoothing and label flipping do not apply to a Wasserstein critic (it has no labels); "
-                             "leave --real-labels and --flip-labels at their defaults")
-        super().__init__(generator, discriminator, latent_dim, stabilization=stabilization, **kwargs)
-        self.critic_steps, self.clip_value, self.gp_weight = int(critic_steps), clip_value, float(gp_weight)
-        extra = "clipped_share" if clip_value is not None else "gradient_penalty" if gp_weight > 0 else None
-        names = ("critic_loss", "g_loss", "wasserstein") + ((extra,) if extra else ())
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
+            raise ValueError(
+                "label smoothing and label flipping do not apply to a Wasserstein critic (it has no "
+                "labels); leave --real-labels and --flip-labels at their defaults"
+            )
+        self.TRACKED = ("critic_loss", "g_loss", "wasserstein") + (
+            ("clipped_share",)
+            if clip_value is not None
+            else ("gradient_penalty",)
+            if gp_weight > 0
+            else ()
+        )
+        super().__init__(
+            generator, discriminator, latent_dim, stabilization=stabilization, **kwargs
+        )
+        self.critic_steps, self.clip_value, self.gp_weight = (
+            int(critic_steps),
+            clip_value,
+            float(gp_weight),
+        )
 
-    def critic_step(self, real) -> dict:
+    def discriminator_step(self, real, labels=None) -> dict:
         """One critic update on a real batch and a fresh fake one; returns what it logs."""
         count = tf.shape(real)[0]
-        fake = self.generator(self.noise_batch(count), training=True)
+        fake, _ = self.fake_batch(count)
         real, fake = self.discriminator_view(real), self.discriminator_view(fake)
         logged = {}
         with tf.GradientTape() as tape:
@@ -167,61 +212,46 @@ class WGAN(GAN):
             loss = critic_loss(real_scores, fake_scores)
             if self.gp_weight > 0:
                 weights = interpolation_weights(count, self.seed_generator)
-                logged["gradient_penalty"] = gradient_penalty(self.discriminator, real, fake, weights)
+                logged["gradient_penalty"] = gradient_penalty(
+                    self.discriminator, real, fake, weights
+                )
                 loss += self.gp_weight * logged["gradient_penalty"]
-        gradients = tape.gradient(loss, self.discriminator.trainable_variables)
-        self.d_optimizer.apply(gradients, self.discriminator.trainable_variables)
+        self.apply_gradients(tape, loss, self.discriminator, self.d_optimizer)
         if self.clip_value is not None:
             logged["clipped_share"] = clip_weights(self.discriminator, self.clip_value)
-        return {"critic_loss": loss, "wasserstein": wasserstein_estimate(real_scores, fake_scores), **logged}
+        return {
+            "critic_loss": loss,
+            "wasserstein": wasserstein_estimate(real_scores, fake_scores),
+            **logged,
+        }
 
-    def generator_step(self, count) -> tf.Tensor:
-        """One generator update on a fresh fake batch; returns its loss."""
+    def generator_step(self, count) -> dict:
+        """One generator update on a fresh fake batch, then the weight average; returns its loss."""
         with tf.GradientTape() as tape:
-            fake = self.discriminator_view(self.generator(self.noise_batch(count), training=True))
-            loss = generator_loss(self.discriminator(fake, training=True))
-        gradients = tape.gradient(loss, self.generator.trainable_variables)
-        self.g_optimizer.apply(gradients, self.generator.trainable_variables)
+            fake, _ = self.fake_batch(count)
+            loss = generator_loss(self.discriminator(self.discriminator_view(fake), training=True))
+        self.apply_gradients(tape, loss, self.generator, self.g_optimizer)
         self.update_ema()
-        return loss
+        return {"g_loss": loss}
 
     def train_step(self, batch):
         real = batch[0] if isinstance(batch, (tuple, list)) else batch
-        if not self.g_optimizer.built:  # its slots cannot be created inside the tf.cond branch below
+        if (
+            not self.g_optimizer.built
+        ):  # its slots cannot be created inside the tf.cond branch below
             self.build_optimizers()
-        logged = self.critic_step(real)
+        # Phase 1: one critic update on this step's real batch.
+        logged = self.discriminator_step(real)
+        # Phase 2: one generator update on every `critic_steps`-th step only.
         turn = tf.equal(self.d_optimizer.iterations % self.critic_steps, 0)
-        g_loss = tf.cond(turn, lambda: self.generator_step(tf.shape(real)[0]), lambda: tf.constant(0.0))
-        # The generator's loss is averaged over the steps that updated the generator only.
-        self.trackers["g_loss"].update_state(g_loss, sample_weight=tf.cast(turn, tf.float32))
-        for name, value in logged.items():
-            self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
-
-
-# --- presets ----------------------------------------------------------------------------
+        update = lambda: self.generator_step(tf.shape(real)[0])["g_loss"]  # noqa: E731
+        logged["g_loss"] = tf.cond(turn, update, lambda: tf.constant(0.0))
+        # Phase 3: running means; the generator's loss is averaged over the steps that updated it.
+        return self.record(logged, weights={"g_loss": tf.cast(turn, tf.float32)})
 
 
 def build_critic() -> keras.Model:
-    """The critic all three presets share: the default DCGAN discriminator (no batch normalization), a linear score."""
+    """The critic the three WGAN presets share: the default DCGAN discriminator, a linear score, no batch norm."""
     # No batch normalization: it would make each image's score depend on its batch, which the
     # gradient penalty (a per-image gradient) does not allow; the network already ends in a linear unit.
     return networks.build_conv_discriminator(batch_norm=False)
-
-
-def _preset(name: str, summary: str, make_optimizer, **options) -> GanPreset:
-    return GanPreset(name, summary, networks.build_generator, build_critic, networks.DEFAULT_LATENT_DIM, "normal", 64,
-                     make_optimizer, gan_class=WGAN, gan_options=options)
-
-
-PRESETS: dict[str, GanPreset] = {
-    preset.name: preset
-    for preset in [
-        _preset("wgan-source", "the source's 'WGAN': Wasserstein loss, default Adam, one critic step, no Lipschitz constraint",
-                lambda: keras.optimizers.Adam(), critic_steps=1, clip_value=None, gp_weight=0.0, unconstrained=True),
-        _preset("wgan-clip", "WGAN (Arjovsky et al. 2017): weights clipped to 0.01, RMSprop(5e-5), 5 critic steps",
-                lambda: keras.optimizers.RMSprop(5e-5), critic_steps=5, clip_value=0.01, gp_weight=0.0),
-        _preset("wgan-gp", "WGAN-GP (Gulrajani et al. 2017): gradient penalty 10, Adam(1e-4, 0.5, 0.9), 5 critic steps",
-                lambda: keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9), critic_steps=5, clip_value=None, gp_weight=10.0),
-    ]
-}

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from mnistgan_lib.core import data, pretrained
+from mnistgan_lib.core import data, pixels, pretrained
 from mnistgan_lib.core.backend import keras, seed_everything, tf
 
 JUDGE_NAME = "judge"
@@ -16,7 +16,7 @@ layers = keras.layers
 
 
 def build_judge() -> keras.Model:
-    """A small CNN classifier of MNIST digits in [-1, 1]; its 128-unit `features` layer feeds FD-MNIST."""
+    """A small CNN classifier of digits in [-1, 1]; its 128-unit `features` layer feeds FD-MNIST."""
     inputs = keras.Input((28, 28, 1), name="image")
     x = inputs
     for filters in (32, 64):
@@ -29,24 +29,30 @@ def build_judge() -> keras.Model:
     return keras.Model(inputs, outputs, name="judge")
 
 
-def train_judge(epochs: int = 4, seed: int = 0, batch_size: int = 128, verbose: int = 1) -> tuple[keras.Model, float]:
+def train_judge(
+    epochs: int = 4, seed: int = 0, batch_size: int = 128, verbose: int = 1
+) -> tuple[keras.Model, float]:
     """Train the judge on MNIST's training split only; return it and its test accuracy."""
     seed_everything(seed)
     (x_train, y_train), (x_test, y_test) = data.load_mnist()
     judge = build_judge()
     # Small shifts make the judge read digits by shape, not by exact position.
-    augment = keras.Sequential([keras.layers.RandomTranslation(0.08, 0.08, fill_value=-1.0, seed=seed)])
+    augment = keras.Sequential(
+        [keras.layers.RandomTranslation(0.08, 0.08, fill_value=-1.0, seed=seed)]
+    )
     train = (
-        tf.data.Dataset.from_tensor_slices((data.to_gan_range(x_train), y_train.astype("int32")))
+        tf.data.Dataset.from_tensor_slices((pixels.to_gan_range(x_train), y_train.astype("int32")))
         .shuffle(len(x_train), seed=seed)
         .batch(batch_size)
         .map(lambda x, y: (augment(x, training=True), y), num_parallel_calls=tf.data.AUTOTUNE)
         .prefetch(tf.data.AUTOTUNE)
     )
     schedule = keras.optimizers.schedules.CosineDecay(2e-3, decay_steps=epochs * len(train))
-    judge.compile(keras.optimizers.Adam(schedule), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    judge.compile(
+        keras.optimizers.Adam(schedule), "sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
     judge.fit(train, epochs=epochs, verbose=verbose)
-    _, accuracy = judge.evaluate(data.to_gan_range(x_test), y_test, batch_size=1000, verbose=0)
+    _, accuracy = judge.evaluate(pixels.to_gan_range(x_test), y_test, batch_size=1000, verbose=0)
     return judge, float(accuracy)
 
 
@@ -54,7 +60,8 @@ def save_judge(judge: keras.Model, accuracy: float, epochs: int, seed: int, dire
     """Ship the judge's weights with a card that says how they were made."""
     card = {
         "name": JUDGE_NAME,
-        "what": "MNIST classifier used by mnistgan_lib.measuring.metrics (FD-MNIST features, classifier score, coverage)",
+        "what": "MNIST classifier used by mnistgan_lib.measuring.metrics "
+        "(FD-MNIST features, classifier score, coverage)",
         "command": f"python -m mnistgan_lib train-judge --epochs {epochs} --seed {seed}",
         "trained_on": "MNIST training split (60,000 images), scaled to [-1, 1]",
         "test_accuracy": round(accuracy, 4),
@@ -72,21 +79,15 @@ def save_judge(judge: keras.Model, accuracy: float, epochs: int, seed: int, dire
 def load_judge() -> keras.Model:
     """The shipped judge, checked against its card, with a second output: its `features` layer."""
     judge = pretrained.load_into(build_judge(), JUDGE_NAME)
-    return keras.Model(judge.input, [judge.output, judge.get_layer(JUDGE_FEATURES).output], name="judge")
+    return keras.Model(
+        judge.input, [judge.output, judge.get_layer(JUDGE_FEATURES).output], name="judge"
+    )
 
 
 def judge_outputs(images: np.ndarray, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:
     """Class probabilities (N, 10) and penultimate features (N, 128) for images in [-1, 1]."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be a positive number of images, got {batch_size}")
-    images = data.check_image_stack(np.asarray(images), "images", "check the model that made them")[..., None]
-    if images.min() < -1.001 or images.max() > 1.001:
-        raise ValueError(f"images span [{images.min():.3g}, {images.max():.3g}]; the judge expects [-1, 1] "
-                         "(use metrics.to_model_range for [0, 1] or 0..255 images)")
-    judge = load_judge()
-    probabilities, features = [], []
-    for start in range(0, len(images), batch_size):
-        p, f = judge(images[start : start + batch_size], training=False)
-        probabilities.append(p.numpy())
-        features.append(f.numpy())
-    return np.concatenate(probabilities).astype(np.float64), np.concatenate(features).astype(np.float64)
+    images = pixels.check_gan_range(images, "images", "check the model that made them")
+    probabilities, features = load_judge().predict(images, batch_size=batch_size, verbose=0)
+    return probabilities.astype(np.float64), features.astype(np.float64)

@@ -18,43 +18,31 @@ from functools import lru_cache
 
 import numpy as np
 
-from mnistgan_lib.core import config, data
+from mnistgan_lib.core import config, data, pixels
 
 MIN_SAMPLES = 500  # below this, covariances of 128 features are too noisy to compare models
 NN_SUBSET = 1000  # images whose nearest training digit is searched (each search scans all 60,000)
 NUM_CLASSES = data.NUM_CLASSES
 
 
-def to_model_range(samples: np.ndarray, name: str = "samples") -> np.ndarray:
-    """Samples in [-1, 1], [0, 1] or [0, 255], shaped (N, 28, 28) or (N, 28, 28, 1), as (N, 28, 28, 1) in [-1, 1]."""
-    array = np.asarray(samples)
-    if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
-        raise TypeError(f"{name} have dtype {array.dtype}; give numbers in [-1, 1], [0, 1] or [0, 255]")
-    array = data.check_image_stack(array, name, "a diverged model made them?")
-    low, high = float(array.min()), float(array.max())
-    if low < -1.001 or high > 255.001 or (low < 0 and high > 1.001):
-        raise ValueError(f"{name} span [{low:.3g}, {high:.3g}]; expected values in [-1, 1], [0, 1] or [0, 255]")
-    if low < 0:
-        return np.clip(array, -1.0, 1.0)[..., None]
-    unit = array / 255.0 if high > 1.001 else array
-    return (unit * 2.0 - 1.0)[..., None]
-
-
 def _require_enough(count: int, name: str = "samples") -> None:
     if count < MIN_SAMPLES:
         raise ValueError(
-            f"{name}: {count} images are too few for a stable estimate; give at least {MIN_SAMPLES} "
+            f"{name}: {count} images are too few for a stable estimate; "
+            f"give at least {MIN_SAMPLES} "
             "(10,000 is the course's standard, and compare models only at the same count)"
         )
 
 
 def _finite_array(value, name: str, ndim: int, what: str) -> np.ndarray:
-    """`value` as a float array of `ndim` dimensions with only finite entries, or a ValueError naming `name`."""
+    """`value` as a finite float array of `ndim` dimensions, or a ValueError naming `name`."""
     array = np.asarray(value)
     if not np.issubdtype(array.dtype, np.number) or array.dtype == bool:
         raise TypeError(f"{name} must hold numbers ({what}), got dtype {array.dtype}")
     if array.ndim != ndim or array.size == 0:
-        raise ValueError(f"{name} must be a non-empty {ndim}-D array ({what}), got shape {array.shape}")
+        raise ValueError(
+            f"{name} must be a non-empty {ndim}-D array ({what}), got shape {array.shape}"
+        )
     if not np.isfinite(array).all():
         raise ValueError(f"{name} contains NaN or infinite values; {what} must be finite")
     return array.astype(np.float64)
@@ -64,21 +52,30 @@ def gaussian_statistics(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and covariance of feature rows."""
     features = _finite_array(features, "features", 2, "one row of features per image")
     if len(features) < 2:
-        raise ValueError(f"features has {len(features)} row; a covariance needs at least 2 (use {MIN_SAMPLES}+ images)")
+        raise ValueError(
+            f"features has {len(features)} row; a covariance needs at least 2 "
+            f"(use {MIN_SAMPLES}+ images)"
+        )
     return features.mean(axis=0), np.cov(features, rowvar=False)
 
 
-def frechet_distance(mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma2: np.ndarray) -> float:
+def frechet_distance(
+    mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma2: np.ndarray
+) -> float:
     """||mu1 - mu2||^2 + Tr(S1 + S2 - 2 (S1 S2)^(1/2)), via symmetric eigendecompositions."""
-    mu1, mu2 = _finite_array(mu1, "mu1", 1, "a mean vector"), _finite_array(mu2, "mu2", 1, "a mean vector")
+    mu1 = _finite_array(mu1, "mu1", 1, "a mean vector")
+    mu2 = _finite_array(mu2, "mu2", 1, "a mean vector")
     sigma1 = _finite_array(sigma1, "sigma1", 2, "a covariance matrix")
     sigma2 = _finite_array(sigma2, "sigma2", 2, "a covariance matrix")
     size = len(mu1)
     for name, shape in [("mu2", mu2.shape), ("sigma1", sigma1.shape), ("sigma2", sigma2.shape)]:
         expected = (size,) if name == "mu2" else (size, size)
         if shape != expected:
-            raise ValueError(f"{name} has shape {shape}, but mu1 has {size} features, so it must be {expected}")
-    # Tr((S1 S2)^(1/2)) = Tr((A S2 A)^(1/2)) with A = S1^(1/2): A S2 A is symmetric, so eigh is stable.
+            raise ValueError(
+                f"{name} has shape {shape}, but mu1 has {size} features, so it must be {expected}"
+            )
+    # Tr((S1 S2)^(1/2)) = Tr((A S2 A)^(1/2)) with A = S1^(1/2):
+    # A S2 A is symmetric, so eigh is stable.
     values, vectors = np.linalg.eigh(sigma1)
     root1 = (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
     middle = np.linalg.eigvalsh(root1 @ sigma2 @ root1)
@@ -92,7 +89,10 @@ def classifier_score(probabilities: np.ndarray, splits: int = 10) -> tuple[float
         raise ValueError(f"splits must be between 1 and 10, got {splits}")
     probabilities = check_probabilities(probabilities)
     if len(probabilities) < splits:
-        raise ValueError(f"probabilities has {len(probabilities)} rows, fewer than splits={splits}; give more images")
+        raise ValueError(
+            f"probabilities has {len(probabilities)} rows, fewer than splits={splits}; "
+            "give more images"
+        )
     scores = []
     for part in np.array_split(probabilities, splits):
         marginal = part.mean(axis=0, keepdims=True)
@@ -111,38 +111,28 @@ def kl_to_uniform(fractions: np.ndarray) -> float:
     """KL(fractions || uniform) in nats: 0 for even classes, log 10 for a single class."""
     fractions = _finite_array(fractions, "fractions", 1, "one fraction per class")
     if fractions.min() < 0 or abs(fractions.sum() - 1.0) > 1e-6:
-        raise ValueError(f"fractions must be non-negative and sum to 1 (a class histogram), got sum {fractions.sum():.6g}, min {fractions.min():.3g}")
+        raise ValueError(
+            "fractions must be non-negative and sum to 1 (a class histogram), "
+            f"got sum {fractions.sum():.6g}, min {fractions.min():.3g}"
+        )
     present = fractions[fractions > 0]
     return float(np.sum(present * np.log(present * len(fractions))))
-
-
-def nearest_neighbour_distances(images: np.ndarray, references: np.ndarray, batch_size: int = 500) -> np.ndarray:
-    """Euclidean distance (pixels in [0, 1]) from each image to its nearest reference image; both in [-1, 1]."""
-    images = data.check_image_stack(np.asarray(images), "images", "check the generator that made them")
-    references = data.check_image_stack(np.asarray(references), "references", "check where they were loaded from")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be a positive number of images, got {batch_size}")
-    flat_refs = ((references.reshape(len(references), -1) + 1.0) / 2.0).astype(np.float32)
-    ref_norms = (flat_refs**2).sum(axis=1)
-    nearest = []
-    for start in range(0, len(images), batch_size):
-        block = ((images[start : start + batch_size].reshape(-1, flat_refs.shape[1]) + 1.0) / 2.0).astype(np.float32)
-        # The expanded square finds the neighbour fast; the exact difference then measures it without
-        # float32 cancellation, so a copied training digit shows a distance of 0.
-        index = (ref_norms[None, :] - 2.0 * block @ flat_refs.T).argmin(axis=1)
-        nearest.append(np.linalg.norm(block - flat_refs[index], axis=1))
-    return np.concatenate(nearest)
 
 
 def psnr(clean: np.ndarray, restored: np.ndarray, data_range: float = 1.0) -> float:
     """Peak signal-to-noise ratio in dB, over all pixels of two equally shaped image stacks."""
     clean, restored = np.asarray(clean, np.float64), np.asarray(restored, np.float64)
     if clean.shape != restored.shape:
-        raise ValueError(f"clean {clean.shape} and restored {restored.shape} must have the same shape")
+        raise ValueError(
+            f"clean {clean.shape} and restored {restored.shape} must have the same shape"
+        )
     if clean.size == 0 or not (np.isfinite(clean).all() and np.isfinite(restored).all()):
         raise ValueError("clean and restored must be non-empty and hold only finite pixel values")
     if not data_range > 0:
-        raise ValueError(f"data_range must be the positive span of pixel values (1.0 for [0, 1], 255 for bytes), got {data_range}")
+        raise ValueError(
+            "data_range must be the positive span of pixel values "
+            f"(1.0 for [0, 1], 255 for bytes), got {data_range}"
+        )
     mse = np.mean((clean - restored) ** 2)
     return float("inf") if mse == 0 else float(10 * np.log10(data_range**2 / mse))
 
@@ -154,19 +144,19 @@ def _reference() -> dict:
 
 @lru_cache(maxsize=2)
 def _reference_for(path: str) -> dict:
-    """`_reference` computed once per MNIST file: a process that switches files (tests do) never mixes them."""
+    """`_reference` once per MNIST file: a process that switches files (tests do) never mixes."""
     from mnistgan_lib.measuring.judge import judge_outputs
 
     (x_train, _), (x_test, _) = data.load_mnist()
-    test = data.to_gan_range(x_test)
+    test = pixels.to_gan_range(x_test)
     _, features = judge_outputs(test)
-    train = data.to_gan_range(x_train)
+    train = pixels.to_gan_range(x_train)
     return {
         "mu": features.mean(0),
         "sigma": np.cov(features, rowvar=False),
         "train": train,
         "test": test,
-        "test_nn": nearest_neighbour_distances(test[:NN_SUBSET], train).mean(),
+        "test_nn": pixels.nearest_neighbour_distances(test[:NN_SUBSET], train).mean(),
     }
 
 
@@ -194,11 +184,21 @@ class Report:
         rows = [
             ("samples", f"{self.samples:,}"),
             ("FD-MNIST (lower is better)", f"{self.fd_mnist:.2f}"),
-            ("classifier score (max 10)", f"{self.classifier_score:.2f} ± {self.classifier_score_std:.2f}"),
-            ("smallest class", f"{self.coverage_min_class}: {self.coverage_min_fraction:.1%} of samples"),
+            (
+                "classifier score (max 10)",
+                f"{self.classifier_score:.2f} ± {self.classifier_score_std:.2f}",
+            ),
+            (
+                "smallest class",
+                f"{self.coverage_min_class}: {self.coverage_min_fraction:.1%} of samples",
+            ),
             ("class KL to uniform (nats)", f"{self.coverage_kl_to_uniform:.4f}"),
             ("mean judge confidence", f"{self.mean_confidence:.3f}"),
-            ("NN distance to train", f"{self.nn_distance_to_train:.2f} (real test digits: {self.nn_distance_test_reference:.2f})"),
+            (
+                "NN distance to train",
+                f"{self.nn_distance_to_train:.2f} "
+                f"(real test digits: {self.nn_distance_test_reference:.2f})",
+            ),
         ]
         if self.conditional_accuracy is not None:
             rows.append(("judge agrees with label", f"{self.conditional_accuracy:.2%}"))
@@ -206,9 +206,11 @@ class Report:
         return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
 
 
-def evaluate(samples: np.ndarray, labels: np.ndarray | None = None, nn_subset: int = NN_SUBSET) -> Report:
-    """All metrics of `samples` against the MNIST test split (and `labels`, for a conditional model)."""
-    images = to_model_range(samples)
+def evaluate(
+    samples: np.ndarray, labels: np.ndarray | None = None, nn_subset: int = NN_SUBSET
+) -> Report:
+    """All metrics of `samples` against the MNIST test split (and `labels`, if conditional)."""
+    images = pixels.as_gan_range(samples)
     _require_enough(len(images))
     if labels is not None:
         labels = check_labels(labels, len(images))
@@ -221,14 +223,18 @@ def evaluate(samples: np.ndarray, labels: np.ndarray | None = None, nn_subset: i
     subset = slice(0, min(nn_subset, len(images)))
     report = Report(
         samples=len(images),
-        fd_mnist=frechet_distance(*gaussian_statistics(features), reference["mu"], reference["sigma"]),
+        fd_mnist=frechet_distance(
+            *gaussian_statistics(features), reference["mu"], reference["sigma"]
+        ),
         classifier_score=score,
         classifier_score_std=spread,
         coverage_min_fraction=float(fractions.min()),
         coverage_min_class=int(fractions.argmin()),
         coverage_kl_to_uniform=kl_to_uniform(fractions),
         mean_confidence=float(probabilities.max(axis=1).mean()),
-        nn_distance_to_train=float(nearest_neighbour_distances(images[subset], reference["train"]).mean()),
+        nn_distance_to_train=float(
+            pixels.nearest_neighbour_distances(images[subset], reference["train"]).mean()
+        ),
         nn_distance_test_reference=float(reference["test_nn"]),
         class_fractions=[round(float(f), 4) for f in fractions],
     )
@@ -241,20 +247,28 @@ def check_labels(labels: np.ndarray, count: int) -> np.ndarray:
     """`labels` as an array of `count` integers in 0..9, or a ValueError saying what is wrong."""
     labels = np.asarray(labels)
     if labels.shape != (count,) or not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(f"labels must be {count} integers (one per sample), got shape {labels.shape} dtype {labels.dtype}")
+        raise ValueError(
+            f"labels must be {count} integers (one per sample), "
+            f"got shape {labels.shape} dtype {labels.dtype}"
+        )
     if labels.min() < 0 or labels.max() >= NUM_CLASSES:
         raise ValueError(f"labels must lie in 0..9, found {labels.min()}..{labels.max()}")
     return labels
 
 
 def check_probabilities(probabilities: np.ndarray) -> np.ndarray:
-    """`probabilities` as an (N, 10) array of rows that are distributions, or an error saying what is wrong."""
+    """`probabilities` as (N, 10) rows that are distributions, or an error saying what is wrong."""
     array = np.asarray(probabilities)
     if array.ndim != 2 or array.shape[1] != NUM_CLASSES or len(array) == 0:
-        raise ValueError(f"probabilities must have shape (N, {NUM_CLASSES}) with N >= 1 (the judge's softmax), got {array.shape}")
+        raise ValueError(
+            f"probabilities must have shape (N, {NUM_CLASSES}) with N >= 1 (the judge's softmax), "
+            f"got {array.shape}"
+        )
     array = _finite_array(array, "probabilities", 2, "class probabilities")
     if array.min() < 0 or np.abs(array.sum(axis=1) - 1.0).max() > 1e-3:
-        raise ValueError("probabilities must be non-negative rows that sum to 1; apply a softmax to logits first")
+        raise ValueError(
+            "probabilities must be non-negative rows that sum to 1; apply a softmax to logits first"
+        )
     return array
 
 
@@ -268,17 +282,21 @@ def fd_to_test(samples: np.ndarray) -> float:
     """FD-MNIST between `samples` (any accepted range) and the whole MNIST test split."""
     from mnistgan_lib.measuring.judge import judge_outputs
 
-    images = to_model_range(samples)
+    images = pixels.as_gan_range(samples)
     _require_enough(len(images))
     reference = _reference()
-    return frechet_distance(*gaussian_statistics(judge_outputs(images)[1]), reference["mu"], reference["sigma"])
+    return frechet_distance(
+        *gaussian_statistics(judge_outputs(images)[1]), reference["mu"], reference["sigma"]
+    )
 
 
 def fd_between(images_a: np.ndarray, images_b: np.ndarray) -> float:
     """FD-MNIST between two sets of images (either in any accepted range)."""
     from mnistgan_lib.measuring.judge import judge_outputs
 
-    a, b = to_model_range(images_a, "first set"), to_model_range(images_b, "second set")
+    a, b = pixels.as_gan_range(images_a, "first set"), pixels.as_gan_range(images_b, "second set")
     _require_enough(len(a), "first set")
     _require_enough(len(b), "second set")
-    return frechet_distance(*gaussian_statistics(judge_outputs(a)[1]), *gaussian_statistics(judge_outputs(b)[1]))
+    return frechet_distance(
+        *gaussian_statistics(judge_outputs(a)[1]), *gaussian_statistics(judge_outputs(b)[1])
+    )

@@ -1,4 +1,5 @@
-"""The command line: `python -m mnistgan_lib {train,presets,sample,evaluate,export,train-judge,train-dae,denoise,psnr-table} ...`."""
+"""The command line: `python -m mnistgan_lib COMMAND ...`, where COMMAND is one of train, presets,
+sample, evaluate, export, train-judge, train-dae, denoise and psnr-table."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ import dataclasses
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # the commands import the library only when they run, so that --help is quick
+    from mnistgan_lib.running.runs import RunConfig
 
 
 def _train_judge(arguments: argparse.Namespace) -> None:
@@ -18,12 +23,16 @@ def _train_judge(arguments: argparse.Namespace) -> None:
     print(f"judge test accuracy: {accuracy:.4f}")
     if accuracy < 0.99:
         sys.exit(f"test accuracy {accuracy:.4f} is below 0.99; not shipping these weights")
-    path = judge.save_judge(model, accuracy, arguments.epochs, arguments.seed, directory=arguments.out)
+    path = judge.save_judge(
+        model, accuracy, arguments.epochs, arguments.seed, directory=arguments.out
+    )
     print(f"saved {path} and its card")
 
 
 def number_type(convert: type, accept, requirement: str, name: str):
-    """An argparse type that converts with `convert` and accepts values passing `accept`, else says `requirement`."""
+    """An argparse type that converts with `convert` and accepts values passing `accept`, else
+    says `requirement`."""
+
     def parse(text: str):
         try:
             value = convert(text)
@@ -39,16 +48,26 @@ def number_type(convert: type, accept, requirement: str, name: str):
 
 positive_int = number_type(int, lambda value: value >= 1, "a positive integer", "positive_int")
 non_negative_int = number_type(int, lambda value: value >= 0, "0 or more", "non_negative_int")
-variance = number_type(float, lambda value: np.isfinite(value) and value >= 0,
-                       "a finite number >= 0 (a variance, sigma squared)", "variance")
-standard_deviation = number_type(float, lambda value: np.isfinite(value) and value >= 0,
-                                 "a finite number >= 0 (a standard deviation)", "standard_deviation")
-probability = number_type(float, lambda value: 0.0 <= value <= 1.0, "a probability in [0, 1]", "probability")
+variance = number_type(
+    float,
+    lambda value: np.isfinite(value) and value >= 0,
+    "a finite number >= 0 (a variance, sigma squared)",
+    "variance",
+)
+standard_deviation = number_type(
+    float,
+    lambda value: np.isfinite(value) and value >= 0,
+    "a finite number >= 0 (a standard deviation)",
+    "standard_deviation",
+)
+probability = number_type(
+    float, lambda value: 0.0 <= value <= 1.0, "a probability in [0, 1]", "probability"
+)
 digit = number_type(int, lambda value: 0 <= value <= 9, "a digit from 0 to 9", "digit")
 
 
 def load_array(path: Path, what: str) -> np.ndarray:
-    """Read a `.npy` array without pickle, or exit with a message that names the file and the fix."""
+    """Read a `.npy` array without pickle, or exit with a message naming the file and the fix."""
     if not path.is_file():
         sys.exit(f"error: {what} file {path} does not exist; give the path of a .npy file")
     try:
@@ -58,11 +77,10 @@ def load_array(path: Path, what: str) -> np.ndarray:
 
 
 def _presets(arguments: argparse.Namespace) -> None:
-    from mnistgan_lib.gans import gan
+    from mnistgan_lib.gans.presets import PRESETS
 
-    presets = gan.all_presets()
-    width = max(map(len, presets))
-    for name, preset in presets.items():
+    width = max(map(len, PRESETS))
+    for name, preset in PRESETS.items():
         print(f"{name:<{width}}  {preset.summary}")
 
 
@@ -70,13 +88,19 @@ def _train_dae(arguments: argparse.Namespace) -> None:
     from mnistgan_lib.denoising import autoencoder
 
     _, card = autoencoder.train_and_ship(
-        arguments.variance, epochs=arguments.epochs, seed=arguments.seed, directory=arguments.out,
-        verbose=True, min_gain=arguments.min_gain,
+        arguments.variance,
+        epochs=arguments.epochs,
+        seed=arguments.seed,
+        directory=arguments.out,
+        verbose=True,
+        min_gain=arguments.min_gain,
     )
     row = card["psnr_at_0.25"]
-    print(f"at sigma^2 = 0.25 on all 10,000 test digits: noisy {row['noisy']:.2f} dB, "
-          f"best classical ({row['best_classical_filter']}) {row['best_classical']:.2f} dB, "
-          f"autoencoder {row['autoencoder']:.2f} dB ({row['gain_db']:+.2f} dB)")
+    print(
+        f"at sigma^2 = 0.25 on all 10,000 test digits: noisy {row['noisy']:.2f} dB, "
+        f"best classical ({row['best_classical_filter']}) {row['best_classical']:.2f} dB, "
+        f"autoencoder {row['autoencoder']:.2f} dB ({row['gain_db']:+.2f} dB)"
+    )
     print(f"saved {card['file']} and its card in {arguments.out or 'the package weights folder'}")
 
 
@@ -85,11 +109,17 @@ def _denoise(arguments: argparse.Namespace) -> None:
 
     noisy = load_array(arguments.input, "noisy images")
     if not arguments.out.parent.is_dir():
-        sys.exit(f"error: the folder of --out {arguments.out} does not exist; create it or give another path")
+        sys.exit(
+            f"error: the folder of --out {arguments.out} does not exist; create it or give "
+            "another path"
+        )
     model = autoencoder.load_denoiser(arguments.model)
     restored = autoencoder.denoise(model, noisy, name=f"the images in {arguments.input}")
     np.save(arguments.out, restored)
-    print(f"denoised {len(restored):,} images with {arguments.model}; saved {restored.shape} float32 in [0, 1] to {arguments.out}")
+    print(
+        f"denoised {len(restored):,} images with {arguments.model}; saved {restored.shape} "
+        f"float32 in [0, 1] to {arguments.out}"
+    )
 
 
 def _psnr_table(arguments: argparse.Namespace) -> None:
@@ -109,35 +139,48 @@ def _evaluate(arguments: argparse.Namespace) -> None:
     if arguments.model is not None:
         from mnistgan_lib.running import sampling
 
-        samples, drawn_labels = sampling.sample_model(arguments.model, n=arguments.n, seed=arguments.seed)
-        labels = drawn_labels if drawn_labels is not None else labels  # a conditional model knows its labels
+        samples, drawn_labels = sampling.sample_model(
+            arguments.model, n=arguments.n, seed=arguments.seed
+        )
+        if drawn_labels is not None:  # a conditional model knows its labels
+            labels = drawn_labels
     else:
         samples = load_array(arguments.samples, "samples")
     report = metrics.evaluate(samples, labels=labels)
     print(json.dumps(report.as_dict(), indent=2) if arguments.json else report)
 
 
-def _train(arguments: argparse.Namespace) -> None:
-    from mnistgan_lib.core import config
-    from mnistgan_lib.running import training
-    from mnistgan_lib.running.callbacks import TrainingDiverged
+def run_config(arguments: argparse.Namespace) -> RunConfig:
+    """The RunConfig the `train` command's arguments describe (`RunConfig.command` in reverse)."""
     from mnistgan_lib.gans.stabilization import Stabilization
+    from mnistgan_lib.running.runs import RunConfig
 
-    out = arguments.out or Path("runs") / arguments.model
-    profile = config.get_profile(arguments.profile)
-    if arguments.train_images is not None:  # a seeded subset, for many short runs (the stabilization chapter's grid)
-        profile = dataclasses.replace(profile, train_images=arguments.train_images)
+    low, *high = arguments.real_labels
     stabilization = Stabilization(
-        real_labels=arguments.real_labels[0] if len(arguments.real_labels) == 1 else tuple(arguments.real_labels),
+        real_labels=(low, high[0] if high else low),
         flip_probability=arguments.flip_labels,
         instance_noise=arguments.instance_noise,
     )
+    # --train-images: a seeded subset, for many short runs (the stabilization chapter's grid).
+    return RunConfig.for_profile(
+        arguments.model,
+        arguments.profile,
+        epochs=arguments.epochs,
+        train_images=arguments.train_images,
+        seed=arguments.seed,
+        eval_every=arguments.eval_every,
+        stabilization=stabilization,
+    )
+
+
+def _train(arguments: argparse.Namespace) -> None:
+    from mnistgan_lib.running import training
+    from mnistgan_lib.running.callbacks import TrainingDiverged
+
+    config = run_config(arguments)
+    out = arguments.out or Path("runs") / arguments.model
     try:
-        training.train(
-            arguments.model, out, profile=profile, epochs=arguments.epochs,
-            seed=arguments.seed, eval_every=arguments.eval_every, verbose=1 if sys.stdout.isatty() else 2,
-            stabilization=stabilization,
-        )
+        training.train(config, out, verbose=1 if sys.stdout.isatty() else 2)
     except TrainingDiverged as error:
         sys.exit(f"error: {error}")
     print(f"run folder: {out} (samples.gif, history.csv, metrics.jsonl, checkpoints/)")
@@ -146,45 +189,73 @@ def _train(arguments: argparse.Namespace) -> None:
 def _sample(arguments: argparse.Namespace) -> None:
     from mnistgan_lib.running import sampling
 
-    samples, labels = sampling.sample_model(arguments.model, n=arguments.n, seed=arguments.seed, label=arguments.label)
+    samples, labels = sampling.sample_model(
+        arguments.model, n=arguments.n, seed=arguments.seed, label=arguments.label
+    )
     np.save(arguments.out, samples.astype(np.float32))
-    which = "" if labels is None else f" of digit {arguments.label}" if arguments.label is not None else " (every digit equally often, 0 to 9 in turn)"
-    print(f"saved {len(samples):,} samples{which} of shape {samples.shape[1:]} in [-1, 1] to {arguments.out}")
+    which = (
+        ""
+        if labels is None
+        else f" of digit {arguments.label}"
+        if arguments.label is not None
+        else " (every digit equally often, 0 to 9 in turn)"
+    )
+    print(
+        f"saved {len(samples):,} samples{which} of shape {samples.shape[1:]} in [-1, 1] "
+        f"to {arguments.out}"
+    )
+
+
+CARD_METRICS = ("fd_mnist", "classifier_score", "coverage_min_fraction")  # per epoch, on a card
 
 
 def _export(arguments: argparse.Namespace) -> None:
     from mnistgan_lib.core import pretrained
     from mnistgan_lib.measuring import metrics
-    from mnistgan_lib.running import sampling, training
-    from mnistgan_lib.running.callbacks import read_history, read_jsonl
+    from mnistgan_lib.running import sampling
+    from mnistgan_lib.running.runs import RunFolder
 
     run = Path(arguments.run)
+    folder = RunFolder(run)
+    config = folder.read_config()
     generator, preset = sampling.load_generator(str(run))
     discriminator = sampling.load_discriminator(str(run))
-    settings = json.loads((run / "run.json").read_text())
-    history = read_history(run / "history.csv")
-    reports = {report["epoch"]: report for report in read_jsonl(run / "metrics.jsonl")}
+    history = folder.read_history()
+    reports = {report["epoch"]: report for report in folder.read_reports()}
     report = metrics.evaluate(*sampling.sample_model(str(run), n=10_000, seed=0))
+    # The command that makes these weights: as many epochs as the run has finished.
+    trained = dataclasses.replace(config, epochs=int(history[-1]["epoch"]))
     card = {
         "name": arguments.name,
         "preset": preset,
         "role": "generator",
         "what": "the generator (its weight average where the preset keeps one) of a training run",
-        "command": training.train_command(settings, int(history[-1]["epoch"]), run),
+        "command": trained.command(run),
         "export": f"python -m mnistgan_lib export {run} --name {arguments.name}",
         "training_seconds": history[-1]["seconds"],
-        "evaluate": f"python -m mnistgan_lib evaluate --model {arguments.name}  (10,000 samples, seed 0)",
+        "evaluate": f"python -m mnistgan_lib evaluate --model {arguments.name}  "
+        "(10,000 samples, seed 0)",
         "metrics": report.as_dict(),
         "history": [
-            {**row, **{key: reports[row["epoch"]][key] for key in ("fd_mnist", "classifier_score", "coverage_min_fraction")
-                       if row["epoch"] in reports}}
+            {
+                **row,
+                **{
+                    key: reports[row["epoch"]][key]
+                    for key in CARD_METRICS
+                    if row["epoch"] in reports
+                },
+            }
             for row in history
         ],
     }
     path = pretrained.save_with_card(generator, arguments.name, card, arguments.out)
-    critic_card = {key: card[key] for key in ("preset", "command", "export")}
-    pretrained.save_with_card(discriminator, f"{arguments.name}-discriminator",
-                              {**critic_card, "name": f"{arguments.name}-discriminator", "role": "discriminator"}, arguments.out)
+    critic = f"{arguments.name}-discriminator"
+    critic_card = {
+        **{key: card[key] for key in ("preset", "command", "export")},
+        "name": critic,
+        "role": "discriminator",
+    }
+    pretrained.save_with_card(discriminator, critic, critic_card, arguments.out)
     print(report)
     print(f"saved {path}, the discriminator beside it, and their cards")
 
@@ -193,77 +264,210 @@ def parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
     top = argparse.ArgumentParser(prog="python -m mnistgan_lib", description=__doc__)
     commands = top.add_subparsers(dest="command", required=True)
-    train = commands.add_parser("train", help="train a GAN preset; an interrupted run resumes from its last epoch")
-    train.add_argument("model", help="a preset, e.g. dcgan (python -m mnistgan_lib presets lists them)")
-    train.add_argument("--profile", choices=["quick", "standard", "full"], default=None, help="default: $MNISTGAN_PROFILE")
+    for add in (
+        _add_train,
+        _add_presets_sample_export,
+        _add_shipping,
+        _add_denoising,
+        _add_evaluate,
+    ):
+        add(commands)
+    return top
+
+
+def _add_train(commands) -> None:
+    """The `train` command: a RunConfig's fields as options (`run_config` reads them back)."""
+    from mnistgan_lib.core.config import PROFILES
+
+    train = commands.add_parser(
+        "train", help="train a GAN preset; an interrupted run resumes from its last epoch"
+    )
+    train.add_argument(
+        "model", help="a preset, e.g. dcgan (python -m mnistgan_lib presets lists them)"
+    )
+    train.add_argument(
+        "--profile", choices=list(PROFILES), default=None, help="default: $MNISTGAN_PROFILE"
+    )
     train.add_argument("--epochs", type=positive_int, default=None, help="default: the profile's")
     train.add_argument("--seed", type=non_negative_int, default=0)
-    train.add_argument("--train-images", type=positive_int, default=None, metavar="N",
-                       help="train on a seeded subset of N MNIST training images (default: the profile's)")
-    train.add_argument("--eval-every", type=non_negative_int, default=0, help="measure samples every N epochs (0: never)")
+    train.add_argument(
+        "--train-images",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="train on a seeded subset of N MNIST training images (default: the profile's)",
+    )
+    train.add_argument(
+        "--eval-every",
+        type=non_negative_int,
+        default=0,
+        help="measure samples every N epochs (0: never)",
+    )
     train.add_argument("--out", type=Path, default=None, help="run folder (default: runs/MODEL)")
-    train.add_argument("--real-labels", type=probability, nargs="+", default=[1.0], metavar="P",
-                       help="one-sided label smoothing: the real target (e.g. 0.9) or a range LOW HIGH (e.g. 0.9 1.0)")
-    train.add_argument("--flip-labels", type=probability, default=0.0, metavar="P",
-                       help="noisy labels: swap each real/fake label with probability P (default 0)")
-    train.add_argument("--instance-noise", type=standard_deviation, default=0.0, metavar="STD",
-                       help="Gaussian noise of this std added to the discriminator's inputs, annealed to 0 (default 0)")
+    train.add_argument(
+        "--real-labels",
+        type=probability,
+        nargs="+",
+        default=[1.0],
+        metavar="P",
+        help="one-sided label smoothing: the real target (e.g. 0.9) or a range LOW "
+        "HIGH (e.g. 0.9 1.0)",
+    )
+    train.add_argument(
+        "--flip-labels",
+        type=probability,
+        default=0.0,
+        metavar="P",
+        help="noisy labels: swap each real/fake label with probability P (default 0)",
+    )
+    train.add_argument(
+        "--instance-noise",
+        type=standard_deviation,
+        default=0.0,
+        metavar="STD",
+        help="Gaussian noise of this std added to the discriminator's inputs, "
+        "annealed to 0 (default 0)",
+    )
     train.set_defaults(handler=_train)
 
+
+def _add_presets_sample_export(commands) -> None:
+    """The commands that list presets, draw from a model and ship a run's generator."""
     presets = commands.add_parser("presets", help="list the models `train` knows")
     presets.set_defaults(handler=_presets)
 
-    sample = commands.add_parser("sample", help="draw digits from a shipped generator or a training run")
-    sample.add_argument("--model", required=True, help="a shipped name (e.g. dcgan) or a run folder")
+    sample = commands.add_parser(
+        "sample", help="draw digits from a shipped generator or a training run"
+    )
+    sample.add_argument(
+        "--model", required=True, help="a shipped name (e.g. dcgan) or a run folder"
+    )
     sample.add_argument("--n", type=positive_int, default=10_000)
     sample.add_argument("--seed", type=non_negative_int, default=0)
-    sample.add_argument("--label", type=digit, default=None, help="a conditional model draws only this digit (0-9)")
-    sample.add_argument("--out", type=Path, required=True, help=".npy file for the (N, 28, 28) samples in [-1, 1]")
+    sample.add_argument(
+        "--label", type=digit, default=None, help="a conditional model draws only this digit (0-9)"
+    )
+    sample.add_argument(
+        "--out", type=Path, required=True, help=".npy file for the (N, 28, 28) samples in [-1, 1]"
+    )
     sample.set_defaults(handler=_sample)
 
-    export = commands.add_parser("export", help="ship a training run's generator into the package with a card")
+    export = commands.add_parser(
+        "export", help="ship a training run's generator into the package with a card"
+    )
     export.add_argument("run", type=Path, help="the run folder")
     export.add_argument("--name", required=True, help="the name to ship it under, e.g. dcgan")
-    export.add_argument("--out", type=Path, default=None, help="folder (default: the package's weights)")
+    export.add_argument(
+        "--out", type=Path, default=None, help="folder (default: the package's weights)"
+    )
     export.set_defaults(handler=_export)
 
-    train_judge = commands.add_parser("train-judge", help="train the MNIST judge classifier and ship its weights")
+
+def _add_shipping(commands) -> None:
+    """The commands that train and ship the judge and the denoising autoencoder."""
+    train_judge = commands.add_parser(
+        "train-judge", help="train the MNIST judge classifier and ship its weights"
+    )
     train_judge.add_argument("--epochs", type=positive_int, default=4)
     train_judge.add_argument("--seed", type=non_negative_int, default=0)
-    train_judge.add_argument("--out", type=Path, default=None, help="folder for the weights (default: the package's)")
+    train_judge.add_argument(
+        "--out", type=Path, default=None, help="folder for the weights (default: the package's)"
+    )
     train_judge.set_defaults(handler=_train_judge)
 
-    train_dae = commands.add_parser("train-dae", help="train the denoising autoencoder and ship its weights")
-    train_dae.add_argument("--variance", type=variance, default=0.25, help="sigma^2 of the training noise (default 0.25)")
+    train_dae = commands.add_parser(
+        "train-dae", help="train the denoising autoencoder and ship its weights"
+    )
+    train_dae.add_argument(
+        "--variance",
+        type=variance,
+        default=0.25,
+        help="sigma^2 of the training noise (default 0.25)",
+    )
     train_dae.add_argument("--epochs", type=positive_int, default=8)
     train_dae.add_argument("--seed", type=non_negative_int, default=0)
-    train_dae.add_argument("--min-gain", type=float, default=5.0,
-                           help="ship only if it beats the best classical filter by this many dB at its variance (default 5)")
-    train_dae.add_argument("--out", type=Path, default=None, help="folder for the weights (default: the package's)")
+    train_dae.add_argument(
+        "--min-gain",
+        type=float,
+        default=5.0,
+        help="ship only if it beats the best classical filter by this many dB "
+        "at its variance (default 5)",
+    )
+    train_dae.add_argument(
+        "--out", type=Path, default=None, help="folder for the weights (default: the package's)"
+    )
     train_dae.set_defaults(handler=_train_dae)
 
-    denoise = commands.add_parser("denoise", help="remove Gaussian noise from digits with a shipped denoiser")
+
+def _add_denoising(commands) -> None:
+    """The commands that denoise digits and tabulate PSNR."""
+    denoise = commands.add_parser(
+        "denoise", help="remove Gaussian noise from digits with a shipped denoiser"
+    )
     denoise.add_argument("--model", default="dae", help="a shipped denoiser (default: dae)")
-    denoise.add_argument("--in", dest="input", type=Path, required=True, help=".npy of noisy digits (N, 28, 28), floats in [0, 1]")
-    denoise.add_argument("--out", type=Path, required=True, help=".npy for the denoised (N, 28, 28) float32 in [0, 1]")
+    denoise.add_argument(
+        "--in",
+        dest="input",
+        type=Path,
+        required=True,
+        help=".npy of noisy digits (N, 28, 28), floats in [0, 1]",
+    )
+    denoise.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help=".npy for the denoised (N, 28, 28) float32 in [0, 1]",
+    )
     denoise.set_defaults(handler=_denoise)
 
-    psnr_table = commands.add_parser("psnr-table", help="PSNR of a denoiser and the classical filters on MNIST test digits")
+    psnr_table = commands.add_parser(
+        "psnr-table", help="PSNR of a denoiser and the classical filters on MNIST test digits"
+    )
     psnr_table.add_argument("--model", default="dae", help="a shipped denoiser (default: dae)")
-    psnr_table.add_argument("--images", type=positive_int, default=10_000, help="the first N test digits (default: all 10,000)")
-    psnr_table.add_argument("--variances", type=variance, nargs="+", default=[0.01, 0.05, 0.1, 0.25, 0.5, 1.0],
-                            help="noise variances sigma^2 (default: 0.01 0.05 0.1 0.25 0.5 1)")
+    psnr_table.add_argument(
+        "--images",
+        type=positive_int,
+        default=10_000,
+        help="the first N test digits (default: all 10,000)",
+    )
+    psnr_table.add_argument(
+        "--variances",
+        type=variance,
+        nargs="+",
+        default=[0.01, 0.05, 0.1, 0.25, 0.5, 1.0],
+        help="noise variances sigma^2 (default: 0.01 0.05 0.1 0.25 0.5 1)",
+    )
     psnr_table.set_defaults(handler=_psnr_table)
 
-    evaluate = commands.add_parser("evaluate", help="measure generated digits against the MNIST test set")
-    evaluate.add_argument("samples", nargs="?", type=Path, help=".npy of shape (N, 28, 28[, 1]) in [-1,1], [0,1] or [0,255]")
-    evaluate.add_argument("--model", help="a shipped or trained generator to sample from instead of a file")
-    evaluate.add_argument("--n", type=positive_int, default=10_000, help="samples to draw with --model (default 10,000)")
-    evaluate.add_argument("--seed", type=non_negative_int, default=0, help="noise seed with --model")
-    evaluate.add_argument("--labels", type=Path, help=".npy of requested labels, for a conditional model's samples")
+
+def _add_evaluate(commands) -> None:
+    """The `evaluate` command: the measuring kit on a file of samples or a model's."""
+    evaluate = commands.add_parser(
+        "evaluate", help="measure generated digits against the MNIST test set"
+    )
+    evaluate.add_argument(
+        "samples",
+        nargs="?",
+        type=Path,
+        help=".npy of shape (N, 28, 28[, 1]) in [-1,1], [0,1] or [0,255]",
+    )
+    evaluate.add_argument(
+        "--model", help="a shipped or trained generator to sample from instead of a file"
+    )
+    evaluate.add_argument(
+        "--n",
+        type=positive_int,
+        default=10_000,
+        help="samples to draw with --model (default 10,000)",
+    )
+    evaluate.add_argument(
+        "--seed", type=non_negative_int, default=0, help="noise seed with --model"
+    )
+    evaluate.add_argument(
+        "--labels", type=Path, help=".npy of requested labels, for a conditional model's samples"
+    )
     evaluate.add_argument("--json", action="store_true", help="print JSON instead of a table")
     evaluate.set_defaults(handler=_evaluate)
-    return top
 
 
 def main(argv: list[str] | None = None) -> None:
