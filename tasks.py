@@ -2,7 +2,8 @@
 """The course's two commands, with nothing needed beyond Python and PyPI.
 
     python tasks.py book   # set up .venv, build the HTML book into _build/html
-    python tasks.py test   # set up .venv, run ruff, the unit tests, the notebooks (nbval) and the book build
+    python tasks.py test   # set up .venv, run ruff, the unit tests, the notebooks (nbval)
+                           # and the book build
 
 For maintainers, `python tasks.py execute [NOTEBOOK ...]` re-runs notebooks in
 place in the standard profile, which is where their committed outputs come from.
@@ -55,7 +56,10 @@ def build_book() -> None:
 
 
 def test() -> None:
-    """The linter and formatter check, unit tests (the book build among them), then every notebook under nbval."""
+    """The linter and formatter check, unit tests, then every notebook under nbval.
+
+    The unit tests include the book build.
+    """
     env = dict(os.environ)
     env.setdefault("MNISTGAN_PROFILE", "quick")
     run(BIN / "ruff", "check", ".")
@@ -71,7 +75,9 @@ from nbclient import NotebookClient
 
 for name in sys.argv[1:]:
     notebook = nbformat.read(name, as_version=4)
-    NotebookClient(notebook, timeout=3600, kernel_name="python3", resources={"metadata": {"path": "book"}}).execute()
+    NotebookClient(
+        notebook, timeout=3600, kernel_name="python3", resources={"metadata": {"path": "book"}}
+    ).execute()
     nbformat.write(notebook, name)
     print("executed", name, flush=True)
 """

@@ -1,11 +1,14 @@
-"""Time to quality: the library's default DCGAN against the TensorFlow tutorial's DCGAN, on this machine.
+r"""Time to quality: the library's default DCGAN against the TensorFlow tutorial's DCGAN.
+
+The two are compared on this machine.
 
 Both are trained one after the other on the same CPU with the course's own
 training command machinery, measured with the kit after every epoch, and
 compared on training seconds (evaluation time excluded):
 
-    python benchmarks/time_to_quality.py                       # the issue's budget: 10 baseline epochs
-    python benchmarks/time_to_quality.py --baseline-epochs 1 --default-epochs 1 --profile quick  # smoke run
+    python benchmarks/time_to_quality.py  # the issue's budget: 10 baseline epochs
+    python benchmarks/time_to_quality.py --baseline-epochs 1 --default-epochs 1 \
+        --profile quick  # smoke run
 
 It prints both runs' curves, the seconds each needed to reach FD-MNIST
 thresholds, and the ratio of the baseline's time for all its epochs to the
@@ -26,7 +29,10 @@ from mnistgan_lib.running.runs import RunConfig, read_jsonl
 
 
 def run(model: str, epochs: int, out: Path, profile: str, seed: int) -> list[dict]:
-    """Train `model` for `epochs` full-MNIST epochs (resuming if `out` holds a run); return its reports."""
+    """Train `model` for `epochs` full-MNIST epochs; return its reports.
+
+    Resumes the run if `out` holds one.
+    """
     # All 60,000 images in every profile; the profile sets how many samples are measured each epoch.
     config = RunConfig(
         model=model, profile=profile, train_images=None, epochs=epochs, seed=seed, eval_every=1
@@ -81,7 +87,8 @@ def main() -> None:
         for r in reports:
             print(
                 f"  epoch {r['epoch']:>3}  {r['seconds']:8.1f} s  FD-MNIST {r['fd_mnist']:7.2f}  "
-                f"score {r['classifier_score']:.2f}  smallest class {r['coverage_min_fraction']:.1%}"
+                f"score {r['classifier_score']:.2f}  "
+                f"smallest class {r['coverage_min_fraction']:.1%}"
             )
 
     print("\ntraining seconds to reach FD-MNIST <= threshold (baseline / default):")

@@ -29,7 +29,8 @@ def tiny_npz(tmp_path, tiny_mnist):
     return path
 
 
-# Tests that read the real MNIST (CI always sets MNISTGAN_DATA); elsewhere they are skipped, saying why.
+# Tests that read the real MNIST (CI always sets MNISTGAN_DATA); elsewhere they are skipped,
+# saying why.
 needs_real_mnist = pytest.mark.skipif(
     config.data_path() is None, reason="set MNISTGAN_DATA to the real mnist.npz"
 )

@@ -1,4 +1,7 @@
-"""The AC-GAN: a conditional generator, a two-head discriminator, and a training step that uses both heads."""
+"""The AC-GAN: a conditional generator, a two-head discriminator, and a training step.
+
+The training step uses both heads.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +24,10 @@ from mnistgan_lib.running.runs import read_history, read_jsonl
 
 
 def striped_batches(count: int = 64, seed: int = 0):
-    """A synthetic labelled problem: class k is a bright horizontal band at rows 2k..2k+3, on noise."""
+    """A synthetic labelled problem.
+
+    Class k is a bright horizontal band at rows 2k..2k+3, on noise.
+    """
     rng = np.random.default_rng(seed)
     labels = (np.arange(count) % 10).astype("int32")
     images = rng.uniform(-1, -0.6, size=(count, 28, 28, 1)).astype("float32")
@@ -99,7 +105,8 @@ def test_the_default_teaches_the_class_head_on_real_digits_only(name, counts_fak
     logged = model.fit(
         striped_batches(), epochs=1, steps_per_epoch=1, verbose=0, shuffle=False
     ).history["d_class_loss"][0]
-    # The logged loss is computed before the update: real digits' term alone, or plus the fakes' (about log 10 more).
+    # The logged loss is computed before the update: real digits' term alone, or plus the
+    # fakes' (about log 10 more).
     assert (logged > on_real + 1.0) if counts_fakes else logged == pytest.approx(on_real, rel=1e-5)
 
 

@@ -1,4 +1,7 @@
-"""Generated digits as training data: balanced draws, the classifier, the conditions and the experiment's command."""
+"""Generated digits as training data.
+
+Balanced draws, the classifier, the conditions and the experiment's command.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,10 @@ from mnistgan_lib.running import augmentation, training
 
 
 def striped(count: int, seed: int = 0):
-    """Class k is a bright band at rows 2k+2..2k+5 on dark noise: a problem a CNN solves in a few steps."""
+    """Class k is a bright band at rows 2k+2..2k+5 on dark noise.
+
+    A problem a CNN solves in a few steps.
+    """
     rng = np.random.default_rng(seed)
     labels = np.arange(count) % 10
     images = rng.uniform(-1, -0.6, size=(count, 28, 28)).astype("float32")

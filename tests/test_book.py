@@ -1,4 +1,7 @@
-"""The book's structure: every notebook listed, installable on Colab, free of log noise, and building cleanly."""
+"""The book's structure.
+
+Every notebook listed, installable on Colab, free of log noise, and building cleanly.
+"""
 
 from __future__ import annotations
 
@@ -44,10 +47,41 @@ def code_cells(path: Path) -> list[dict]:
     return [cell for cell in json.loads(path.read_text())["cells"] if cell["cell_type"] == "code"]
 
 
-def test_every_notebook_is_in_the_toc_and_every_toc_entry_exists():
+PAGES = sorted([*NOTEBOOKS, *(ROOT / "book").glob("*.md")])
+CODE_COLUMN = 88  # characters of code the HTML column shows without clipping
+
+
+def test_every_page_is_in_the_toc_and_every_toc_entry_exists():
     listed = toc_files(yaml.safe_load((ROOT / "_toc.yml").read_text()))
-    assert sorted(listed) == sorted(f"book/{path.stem}" for path in NOTEBOOKS)
+    assert sorted(listed) == sorted(f"book/{path.stem}" for path in PAGES)
     assert NOTEBOOKS, "the book has no notebooks"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.name)
+def test_code_lines_fit_the_html_column(notebook):
+    long = [
+        f"cell {index}: {line!r}"
+        for index, cell in enumerate(code_cells(notebook))
+        for line in "".join(cell["source"]).splitlines()
+        if len(line) > CODE_COLUMN
+    ]
+    assert not long, f"code lines over {CODE_COLUMN} characters are clipped in the book:\n" + (
+        "\n".join(long)
+    )
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.name)
+def test_every_chapter_ends_with_exercises_and_their_solutions(notebook):
+    text = "".join(
+        "".join(cell["source"])
+        for cell in json.loads(notebook.read_text())["cells"]
+        if cell["cell_type"] == "markdown"
+    )
+    assert "## Exercises" in text, "every chapter ends with an Exercises section"
+    exercises = re.findall(r"```\{exercise\}\s*\n:label: ([\w-]+)", text)
+    solutions = re.findall(r"```+\{solution\} ([\w-]+)", text)
+    assert len(exercises) >= 3, f"at least three exercises, found {len(exercises)}"
+    assert sorted(exercises) == sorted(solutions), "every exercise has one solution"
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.name)

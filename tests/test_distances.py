@@ -23,7 +23,8 @@ def test_half_overlapping_blocks_have_the_hand_computed_js_and_w1():
         distances.uniform_block(GRID, 0, 1),
         distances.uniform_block(GRID, 0.5, 1),
     )  # 4 points each, 2 shared
-    # Shared points: p = q = 1/4 there, no contribution. Own points: 1/4 * log(1/4 / (1/8)) each, two per side.
+    # Shared points: p = q = 1/4 there, no contribution. Own points: 1/4 * log(1/4 / (1/8))
+    # each, two per side.
     assert distances.jensen_shannon(p, q) == pytest.approx(0.5 * np.log(2))
     assert distances.earth_mover(GRID, p, q) == pytest.approx(0.5)  # every grain of mass moves 0.5
 

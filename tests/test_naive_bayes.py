@@ -6,7 +6,10 @@ from mnistgan_lib.foundations import logistic, naive_bayes
 
 @pytest.fixture
 def two_patterns():
-    """Binary 784-pixel vectors of 3 classes, each a fixed pattern with 5% of pixels flipped at random."""
+    """Binary 784-pixel vectors of 3 classes.
+
+    Each is a fixed pattern with 5% of pixels flipped at random.
+    """
     rng = np.random.default_rng(0)
     patterns = rng.random((3, 784)) < 0.3
     y = np.repeat(np.arange(3), 60)

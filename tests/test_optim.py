@@ -23,7 +23,10 @@ def small_network() -> keras.Model:
 def train(
     optimizer: keras.optimizers.Optimizer, steps: int = 100
 ) -> tuple[list[np.ndarray], list[float]]:
-    """`steps` full-batch steps of a small classifier on fixed synthetic data; final weights and the losses."""
+    """`steps` full-batch steps of a small classifier on fixed synthetic data.
+
+    Returns the final weights and the losses.
+    """
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(64, 8)).astype("float32"), rng.integers(0, 3, 64)
     model, loss_fn = small_network(), keras.losses.SparseCategoricalCrossentropy(from_logits=True)
@@ -120,7 +123,8 @@ def test_hat_epsilon_is_a_textbook_epsilon_divided_by_sqrt_of_one_minus_beta2_po
 
 
 def test_the_two_epsilon_forms_differ_for_gradients_near_epsilon():
-    # On the first step a gradient of 1e-7 moves theta by lr/2 in the textbook form but by far less in Keras's form.
+    # On the first step a gradient of 1e-7 moves theta by lr/2 in the textbook form but by far
+    # less in Keras's form.
     textbook, _ = optim.adam_step(0.0, 1e-7, {}, 1, lr=0.1, eps=1e-7)
     hat, _ = optim.adam_step(0.0, 1e-7, {}, 1, lr=0.1, eps=1e-7, eps_form="hat")
     assert textbook == pytest.approx(-0.05) and abs(hat) < abs(textbook) / 10

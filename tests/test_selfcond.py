@@ -1,4 +1,7 @@
-"""Self-conditioning: k-means on pixels, the cluster picker inside the generator, and the default DCGAN built on them."""
+"""Self-conditioning.
+
+k-means on pixels, the cluster picker inside the generator, and the default DCGAN built on them.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +17,10 @@ from mnistgan_lib.running import training
 
 
 def blobs(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Three well-separated 2-D blobs of 30, 20 and 10 points, and which blob each point came from."""
+    """Three well-separated 2-D blobs of 30, 20 and 10 points.
+
+    Also which blob each point came from.
+    """
     rng = np.random.default_rng(seed)
     centres = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
     which = np.repeat([0, 1, 2], [30, 20, 10])
@@ -119,7 +125,7 @@ def test_the_self_conditioned_generator_rebuilds_from_its_config():
     assert np.array_equal(np.asarray(rebuilt(noise)), np.asarray(generator(noise)))
 
 
-def test_the_default_dcgan_clusters_images_without_their_labels_and_samples_like_an_unconditional_gan():
+def test_the_default_dcgan_clusters_without_labels_and_samples_like_an_unconditional_gan():
     model = presets.build_gan("dcgan", seed=0)
     assert (
         isinstance(model, selfcond.SelfConditionedGAN)
@@ -140,7 +146,8 @@ def test_the_default_dcgan_clusters_images_without_their_labels_and_samples_like
     ).batch(64)
     history = model.fit(batches, epochs=1, verbose=0, shuffle=False)
     assert {"d_class_loss", "g_class_loss", "d_class_acc_real"} <= set(history.history)
-    # Averaging would nudge the averaged generator's thresholds by rounding; they are copied instead.
+    # Averaging would nudge the averaged generator's thresholds by rounding; they are copied
+    # instead.
     assert np.array_equal(
         model.ema_generator.get_layer("cluster").thresholds.numpy(),
         model.generator.get_layer("cluster").thresholds.numpy(),

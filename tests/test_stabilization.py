@@ -1,4 +1,7 @@
-"""Label smoothing, noisy labels and instance noise: their checks, their statistics, and their path through training."""
+"""Label smoothing, noisy labels and instance noise.
+
+Their checks, their statistics, and their path through training.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +24,8 @@ from mnistgan_lib.running import cli, training
     [
         (
             {"real_labels": (0.9, 1.1)},
-            r"real_labels must be a range \(low, high\) with 0 <= low <= high <= 1, got \(0.9, 1.1\)",
+            r"real_labels must be a range \(low, high\) with 0 <= low <= high <= 1, "
+            r"got \(0.9, 1.1\)",
         ),
         ({"real_labels": (1.0, 0.9)}, "0 <= low <= high <= 1"),
         ({"real_labels": -0.1}, "real_labels must be a range"),

@@ -37,7 +37,8 @@ def imported_modules(path: Path, known: set[str]) -> set[str]:
 def import_graph() -> dict[str, set[str]]:
     files = {module_name(path): path for path in PACKAGE.rglob("*.py")}
     known = set(files)
-    # Importing a.b.c runs a/__init__ and a/b/__init__ too, but those are docstrings only (checked below).
+    # Importing a.b.c runs a/__init__ and a/b/__init__ too, but those are docstrings only
+    # (checked below).
     return {name: imported_modules(path, known) - {name} for name, path in files.items()}
 
 

@@ -1,4 +1,7 @@
-"""The Wasserstein GAN: losses, the gradient penalty against hand-computed values, clipping, critic steps, training."""
+"""The Wasserstein GAN.
+
+Losses, the gradient penalty against hand-computed values, clipping, critic steps, training.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +17,10 @@ from mnistgan_lib.running.runs import read_history
 
 
 def linear_critic(w: np.ndarray, bias: float = 0.3) -> keras.Model:
-    """f(x) = w . x + b on flat inputs: its gradient is w everywhere, so its gradient norm is |w|."""
+    """f(x) = w . x + b on flat inputs.
+
+    Its gradient is w everywhere, so its gradient norm is |w|.
+    """
     inputs = keras.Input((len(w),))
     layer = keras.layers.Dense(1)
     model = keras.Model(inputs, layer(inputs))
@@ -60,7 +66,8 @@ def test_gradient_penalty_of_a_linear_critic_is_the_squared_distance_of_its_norm
 
 
 def test_gradient_penalty_of_a_nonlinear_critic_matches_a_hand_computed_value():
-    # f(x) = sum(x^2): grad = 2 x_hat, so the penalty is mean((2 |x_hat| - 1)^2), x_hat = w real + (1 - w) fake.
+    # f(x) = sum(x^2): grad = 2 x_hat, so the penalty is mean((2 |x_hat| - 1)^2),
+    # x_hat = w real + (1 - w) fake.
     inputs = keras.Input((2,))
     critic = keras.Model(inputs, keras.ops.sum(keras.ops.square(inputs), axis=1, keepdims=True))
     real, fake, weights = (
@@ -68,7 +75,8 @@ def test_gradient_penalty_of_a_nonlinear_critic_matches_a_hand_computed_value():
         np.array([[0.0, 0.0], [2.0, 0.0]]),
         np.array([0.5, 0.25]),
     )
-    # Point 1: (0.5, 0), |grad| = 1, term 0.  Point 2: (1.5, 0.5), |grad| = 2 sqrt(2.5), term (2 sqrt(2.5) - 1)^2.
+    # Point 1: (0.5, 0), |grad| = 1, term 0.
+    # Point 2: (1.5, 0.5), |grad| = 2 sqrt(2.5), term (2 sqrt(2.5) - 1)^2.
     expected = (0.0 + (2 * np.sqrt(2.5) - 1) ** 2) / 2
     assert float(wgan.gradient_penalty(critic, real, fake, weights)) == pytest.approx(
         expected, rel=1e-5
@@ -94,7 +102,8 @@ def test_gradient_penalty_on_images_uses_one_weight_per_image():
         ([0.5, 1.5], r"weights must lie in \[0, 1\]"),
         (
             [0.5],
-            r"weights must hold one interpolation weight per example, shape \(2,\), got shape \(1,\)",
+            r"weights must hold one interpolation weight per example, "
+            r"shape \(2,\), got shape \(1,\)",
         ),
     ],
 )
@@ -278,7 +287,8 @@ def test_evaluate_model_wgan_gp_reproduces_the_numbers_on_its_card():
 def test_a_diverging_critic_stops_training_naming_its_loss(tiny_data, tmp_path, monkeypatch):
     out = tmp_path / "run"
     training.train(tiny_run("wgan-gp", epochs=1), out)
-    # An infinite score poisons the critic's loss on the first step of epoch 2 (step 5: 4 steps an epoch).
+    # An infinite score poisons the critic's loss on the first step of epoch 2
+    # (step 5: 4 steps an epoch).
     monkeypatch.setattr(
         wgan,
         "critic_loss",

@@ -56,15 +56,17 @@ def read_card(name: str, directory: str | os.PathLike | None = None) -> dict:
 def save_with_card(
     model, name: str, card: dict, directory: str | os.PathLike | None = None
 ) -> Path:
-    """Save `model`'s weights as NAME.weights.h5 with a card recording `card` and the file's sha256."""
+    """Save `model`'s weights as NAME.weights.h5, with a card.
+
+    The card records `card` and the file's sha256.
+    """
     directory = _folder(directory)
     directory.mkdir(parents=True, exist_ok=True)
     weights = directory / f"{name}.weights.h5"
     partial = directory / f".{name}.partial.weights.h5"
     _without_optimizer(model).save_weights(partial)
-    os.replace(
-        partial, weights
-    )  # a crash while saving never leaves a half-written file under the real name
+    # A crash while saving never leaves a half-written file under the real name.
+    os.replace(partial, weights)
     full_card = {
         **card,
         "file": weights.name,
@@ -76,9 +78,9 @@ def save_with_card(
 
 
 def _without_optimizer(model):
-    """A copy of `model` with its weights but no optimizer state, which shipped files do not need."""
-
-    # Rebuilt from its config, the copy is never compiled (clone_model keeps a compiled model's optimizer).
+    """A copy of `model` with its weights but no optimizer state (shipped files do not need it)."""
+    # Rebuilt from its config, the copy is never compiled (clone_model keeps a compiled
+    # model's optimizer).
     copy = type(model).from_config(model.get_config())
     copy.set_weights(model.get_weights())
     return copy
@@ -96,7 +98,8 @@ def load_into(model, name: str, directory: str | os.PathLike | None = None):
     if actual != card["sha256"]:
         raise WeightsError(
             f"{path}: sha256 {actual[:16]}... does not match its card ({card['sha256'][:16]}...); "
-            "the file is corrupt or was replaced: restore it from the repository or retrain it with "
+            "the file is corrupt or was replaced: restore it from the repository "
+            "or retrain it with "
             f"`{card.get('command', 'the training command')}`"
         )
     try:

@@ -21,10 +21,14 @@ from mnistgan_lib.core.backend import keras, tf
 def mlp(
     batch_norm: bool, hidden: tuple[int, ...] = (100, 100, 100), classes: int = 10
 ) -> keras.Model:
-    """Flatten, then Dense -> [BatchNorm] -> ReLU blocks, then linear class logits; input (N, 28, 28, 1)."""
+    """An MLP classifier with or without batch normalization; input (N, 28, 28, 1).
+
+    Flatten, then Dense -> [BatchNorm] -> ReLU blocks, then linear class logits.
+    """
     layers = [keras.Input((28, 28, 1)), keras.layers.Flatten()]
     for width in hidden:
-        # With BatchNorm the Dense bias is redundant: BN subtracts the mean and adds its own shift (beta).
+        # With BatchNorm the Dense bias is redundant: BN subtracts the mean and adds its own
+        # shift (beta).
         layers.append(keras.layers.Dense(width, use_bias=not batch_norm))
         if batch_norm:
             layers.append(keras.layers.BatchNormalization())
@@ -35,7 +39,10 @@ def mlp(
 
 @dataclass
 class Curves:
-    """One training run: loss and cumulative training seconds per step, validation accuracy at `eval_steps`."""
+    """One training run's curves.
+
+    Loss and cumulative training seconds per step, validation accuracy at `eval_steps`.
+    """
 
     loss: np.ndarray
     seconds: np.ndarray
@@ -60,7 +67,10 @@ def _train_step(model: keras.Model, optimizer: keras.optimizers.Optimizer):
 
 
 def accuracy(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> float:
-    """Share of uint8 `images` the model classifies as `labels` (inference mode: BN uses its moving averages)."""
+    """Share of uint8 `images` the model classifies as `labels`.
+
+    Inference mode: BN uses its moving averages.
+    """
     logits = model(pixels.to_gan_range(images), training=False).numpy()
     return float((logits.argmax(1) == labels).mean())
 
@@ -75,14 +85,16 @@ def train_with_clock(
     eval_every: int = 50,
     seed: int = 0,
 ) -> Curves:
-    """Train on `data.make_dataset` batches of the uint8 `train` images; time only the training steps."""
+    """Train on `data.make_dataset` batches of the uint8 `train` images.
+
+    Only the training steps are timed.
+    """
     if steps < 1 or eval_every < 1:
         raise ValueError(f"steps and eval_every must be >= 1, got {steps} and {eval_every}")
     batches = iter(data.make_dataset(*train, batch_size=batch_size, seed=seed).repeat())
     step_fn = _train_step(model, optimizer)
-    optimizer.build(
-        model.trainable_variables
-    )  # create the optimizer's slots before tf.function traces
+    # Create the optimizer's slots before tf.function traces.
+    optimizer.build(model.trainable_variables)
     # Trace now, so that compiling the step is not counted as training time.
     step_fn.get_concrete_function(
         *(tf.TensorSpec(part.shape, part.dtype) for part in batches.element_spec)
@@ -101,7 +113,11 @@ def train_with_clock(
 
 
 def time_to_accuracy(curves: Curves, threshold: float) -> tuple[int | None, float | None]:
-    """The first evaluated step at which validation accuracy reached `threshold`, and the training seconds by then."""
+    """When validation accuracy first reached `threshold`.
+
+    The first evaluated step at which it did, and the training seconds by then;
+    (None, None) if it never did.
+    """
     reached = np.flatnonzero(curves.val_accuracy >= threshold)
     if len(reached) == 0:
         return None, None

@@ -29,11 +29,15 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def _check_features(x: np.ndarray) -> np.ndarray:
-    """x must be a 2-D (N, D) array of finite numbers; it is returned as is (batches are converted later)."""
+    """x must be a 2-D (N, D) array of finite numbers.
+
+    It is returned as is (batches are converted later).
+    """
     x = np.asarray(x)
     if x.ndim != 2 or not np.issubdtype(x.dtype, np.number) or not np.isfinite(x).all():
         raise ValueError(
-            f"x must be a 2-D array (N examples, D features) of finite numbers, got {x.dtype} {x.shape}; "
+            "x must be a 2-D array (N examples, D features) of finite numbers, "
+            f"got {x.dtype} {x.shape}; "
             "flatten images first, e.g. naive_bayes.binarize(images)"
         )
     return x
@@ -49,7 +53,10 @@ def fit(
     seed: int = 0,
     num_classes: int = NUM_CLASSES,
 ) -> SoftmaxRegression:
-    """Minimise the mean cross-entropy (plus l2/2 |W|^2) by minibatch gradient descent from W = 0."""
+    """Minimise the mean cross-entropy (plus l2/2 |W|^2) by minibatch gradient descent.
+
+    Gradient descent starts from W = 0.
+    """
     x, y = _check_features(x), np.asarray(y)
     if y.shape != (len(x),) or len(y) == 0 or y.min() < 0 or y.max() >= num_classes:
         raise ValueError(
@@ -57,7 +64,8 @@ def fit(
         )
     if not lr > 0 or l2 < 0 or steps < 0 or batch_size < 1:
         raise ValueError(
-            f"need lr > 0, l2 >= 0, steps >= 0 and batch_size >= 1; got {lr}, {l2}, {steps}, {batch_size}"
+            "need lr > 0, l2 >= 0, steps >= 0 and batch_size >= 1; "
+            f"got {lr}, {l2}, {steps}, {batch_size}"
         )
     weights, bias = np.zeros((x.shape[1], num_classes)), np.zeros(num_classes)
     targets = np.eye(num_classes)[y]
@@ -71,7 +79,10 @@ def fit(
 
 
 def _batches(n: int, batch_size: int, steps: int, seed: int):
-    """`steps` index batches that walk through fresh seeded permutations of range(n), epoch after epoch."""
+    """`steps` index batches.
+
+    They walk through fresh seeded permutations of range(n), epoch after epoch.
+    """
     rng, order, start = np.random.default_rng(seed), np.arange(0), 0
     batch_size = min(batch_size, n)
     for _ in range(steps):

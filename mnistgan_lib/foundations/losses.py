@@ -35,11 +35,15 @@ def _logits(value, name: str) -> tf.Tensor:
 
 
 def _target(value, name: str, like: tf.Tensor) -> tf.Tensor:
-    """A label (a number or a tensor broadcastable to the logits); numbers and arrays are checked to lie in [0, 1]."""
+    """A label: a number or a tensor broadcastable to the logits.
+
+    Numbers and arrays are checked to lie in [0, 1].
+    """
     # Tensors are not checked: inside a tf.function their values are not known yet.
     if not tf.is_tensor(value) and (np.any(np.asarray(value) < 0) or np.any(np.asarray(value) > 1)):
         raise ValueError(
-            f"{name} must lie in [0, 1] (it is the probability that the example is real), got {value!r}; "
+            f"{name} must lie in [0, 1] (it is the probability that the example is real), "
+            f"got {value!r}; "
             "use 1.0 for real and 0.0 for fake, or e.g. 0.9 for one-sided label smoothing"
         )
     return tf.broadcast_to(tf.cast(value, like.dtype), tf.shape(like))
@@ -66,19 +70,28 @@ def discriminator_loss(real_logits, fake_logits, real_target=1.0, fake_target=0.
 
 
 def generator_loss_saturating(fake_logits) -> tf.Tensor:
-    """The minimax generator loss, E[log(1 - D(G(z)))], to be minimised; its gradient vanishes as D(G(z)) -> 0."""
+    """The minimax generator loss, E[log(1 - D(G(z)))], to be minimised.
+
+    Its gradient vanishes as D(G(z)) -> 0.
+    """
     fake_logits = _logits(fake_logits, "fake_logits")
     return -tf.reduce_mean(tf.nn.softplus(fake_logits))
 
 
 def generator_loss_nonsaturating(fake_logits) -> tf.Tensor:
-    """The non-saturating generator loss, -E[log D(G(z))], to be minimised; strong gradients when D rejects fakes."""
+    """The non-saturating generator loss, -E[log D(G(z))], to be minimised.
+
+    Its gradients are strong when D rejects the fakes.
+    """
     fake_logits = _logits(fake_logits, "fake_logits")
     return tf.reduce_mean(tf.nn.softplus(-fake_logits))
 
 
 def generator_loss(fake_logits, kind: str = "nonsaturating") -> tf.Tensor:
-    """The generator loss named by `kind`: "nonsaturating" (the default) or "saturating" (the minimax one)."""
+    """The generator loss named by `kind`.
+
+    "nonsaturating" (the default) or "saturating" (the minimax one).
+    """
     if kind == "nonsaturating":
         return generator_loss_nonsaturating(fake_logits)
     if kind == "saturating":

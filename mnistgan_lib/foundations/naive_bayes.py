@@ -19,7 +19,10 @@ from mnistgan_lib.core.pixels import IMAGE_SHAPE, PIXELS
 
 @dataclass(frozen=True)
 class BernoulliNB:
-    """The fitted model: log p(y), shape (K,), and pixel-on probabilities theta[y, j], shape (K, 784)."""
+    """The fitted model.
+
+    log p(y), shape (K,), and pixel-on probabilities theta[y, j], shape (K, 784).
+    """
 
     log_prior: np.ndarray
     theta: np.ndarray
@@ -53,11 +56,15 @@ def _check_binary(x: np.ndarray) -> np.ndarray:
 def fit(
     x: np.ndarray, y: np.ndarray, alpha: float = 1.0, num_classes: int = NUM_CLASSES
 ) -> BernoulliNB:
-    """Maximum-likelihood counts with Laplace smoothing: theta = (ones + alpha) / (examples + 2 alpha)."""
+    """Maximum-likelihood counts with Laplace smoothing.
+
+    theta = (ones + alpha) / (examples + 2 alpha).
+    """
     x, y = _check_binary(x), np.asarray(y)
     if not alpha > 0:
         raise ValueError(
-            f"alpha must be > 0 (with 0, an unseen pixel gets probability 0 and log 0), got {alpha}; e.g. alpha=1.0"
+            "alpha must be > 0 (with 0, an unseen pixel gets probability 0 and log 0), "
+            f"got {alpha}; e.g. alpha=1.0"
         )
     if y.shape != (len(x),) or y.min() < 0 or y.max() >= num_classes:
         raise ValueError(
@@ -98,7 +105,10 @@ def predict(model: BernoulliNB, x: np.ndarray) -> np.ndarray:
 
 
 def sample(model: BernoulliNB, labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Draw one image per label from p(x | y): each pixel on with probability theta[y, j]; uint8 0/255."""
+    """Draw one image per label from p(x | y), as uint8 0/255.
+
+    Each pixel is on with probability theta[y, j].
+    """
     labels = np.asarray(labels)
     if labels.ndim != 1 or (len(labels) and (labels.min() < 0 or labels.max() >= len(model.theta))):
         raise ValueError(f"labels must be a 1-D array of classes in 0..{len(model.theta) - 1}")

@@ -97,12 +97,15 @@ def adam_step(
     eps: float = 1e-8,
     eps_form: str = "textbook",
 ) -> Step:
-    """Adam (Kingma & Ba, 2015): moving averages of g and g^2, bias-corrected, then a normalised step.
+    """Adam (Kingma & Ba, 2015).
+
+    Moving averages of g and g^2, bias-corrected, then a normalised step.
 
     ``eps_form="textbook"`` is the paper's Algorithm 1, theta -= lr * m_hat / (sqrt(v_hat) + eps);
     ``eps_form="hat"`` is the cheaper form of the paper's Section 2 that Keras and TensorFlow use,
     theta -= alpha_t * m / (sqrt(v) + eps) with alpha_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t).
-    They differ only in where eps sits: the "hat" eps equals a textbook eps of eps / sqrt(1 - beta2^t).
+    They differ only in where eps sits: the "hat" eps equals a textbook eps of
+    eps / sqrt(1 - beta2^t).
     """
     _check_rate("lr", lr)
     _check_decay("beta1", beta1, 0.9)
@@ -113,9 +116,8 @@ def adam_step(
     m = beta1 * state.get("m", 0.0 * grad) + (1 - beta1) * grad
     v = beta2 * state.get("v", 0.0 * grad) + (1 - beta2) * grad * grad
     if eps_form == "textbook":
-        m_hat = m / (
-            1 - beta1**t
-        )  # both averages start at 0: dividing by 1 - beta^t undoes that pull
+        # Both averages start at 0: dividing by 1 - beta^t undoes that pull.
+        m_hat = m / (1 - beta1**t)
         v_hat = v / (1 - beta2**t)
         return theta - lr * m_hat / (v_hat**0.5 + eps), {"m": m, "v": v}
     alpha_t = lr * (1 - beta2**t) ** 0.5 / (1 - beta1**t)
@@ -133,15 +135,17 @@ def source_adam_step(
     eps: float = 1e-8,
     bugs: tuple[str, ...] = SOURCE_BUGS,
 ) -> Step:
-    """Adam as the source course wrote it, with any of its three errors (`SOURCE_BUGS`) switched on; NumPy only.
+    """Adam as the source course wrote it, with any of its three errors switched on.
 
+    The errors are named in `SOURCE_BUGS`; NumPy only.
     minus_in_m: m <- beta1 * m - (1 - beta1) * g;  minus_in_v: v <- beta2 * v - (1 - beta2) * g^2;
     times_gradient: theta <- theta - lr * m_hat / (sqrt(v_hat) + eps) * g.
     """
     unknown = set(bugs) - set(SOURCE_BUGS)
     if unknown:
         raise ValueError(
-            f"bugs must be drawn from {', '.join(SOURCE_BUGS)}; unknown: {', '.join(sorted(unknown))}"
+            f"bugs must be drawn from {', '.join(SOURCE_BUGS)}; "
+            f"unknown: {', '.join(sorted(unknown))}"
         )
     _check_rate("lr", lr)
     _check_decay("beta1", beta1, 0.9)
@@ -177,7 +181,10 @@ def minimize(
     steps: int,
     **hyper,
 ) -> np.ndarray:
-    """Run `steps` updates of `step` on the gradient `grad_fn` from `theta0`; the path, shape (steps + 1, dim)."""
+    """Run `steps` updates of `step` on the gradient `grad_fn` from `theta0`.
+
+    Returns the path, shape (steps + 1, dim).
+    """
     if not isinstance(steps, int) or steps < 0:
         raise ValueError(f"steps must be a non-negative int, got {steps!r}")
     theta = np.asarray(theta0, dtype=float).ravel()
@@ -189,7 +196,10 @@ def minimize(
 
 
 def saddle_valley(theta: ArrayLike, valley: float = 40.0) -> np.ndarray:
-    """f(x, y) = x^4/4 - x^2/2 + valley * y^2/2: a saddle at (0, 0), minima f = -1/4 at (+-1, 0) in a narrow valley."""
+    """f(x, y) = x^4/4 - x^2/2 + valley * y^2/2.
+
+    A saddle at (0, 0), minima f = -1/4 at (+-1, 0) in a narrow valley.
+    """
     theta = np.asarray(theta, dtype=float)
     x, y = theta[..., 0], theta[..., 1]
     return x**4 / 4 - x**2 / 2 + valley * y**2 / 2
@@ -202,10 +212,12 @@ def saddle_valley_grad(theta: ArrayLike, valley: float = 40.0) -> np.ndarray:
 
 
 def steps_to_settle(values: ArrayLike, target: float, tol: float) -> int | None:
-    """The first step from which every later value stays within `tol` of `target`; None if the last one is outside."""
-    with np.errstate(
-        invalid="ignore"
-    ):  # NaN compares False, so "not within tol" also catches a diverged run
+    """The first step from which every later value stays within `tol` of `target`.
+
+    None if the last one is outside.
+    """
+    # NaN compares False, so "not within tol" also catches a diverged run.
+    with np.errstate(invalid="ignore"):
         outside = np.flatnonzero(~(np.abs(np.asarray(values, dtype=float) - target) <= tol))
     if len(outside) == 0:
         return 0
@@ -226,23 +238,24 @@ class EquationOptimizer(keras.optimizers.Optimizer):
         if method not in STEPS:
             raise ValueError(f"method must be one of {', '.join(STEPS)}, got {method!r}")
         step_fn, slot_names = STEPS[method]
-        # Keyword arguments the step function takes are its hyperparameters; the rest (clipnorm, ...) are Keras's.
+        # Keyword arguments the step function takes are its hyperparameters; the rest
+        # (clipnorm, ...) are Keras's.
         names = set(inspect.signature(step_fn).parameters) - {"theta", "grad", "state", "t", "lr"}
         hyper = {key: value for key, value in kwargs.items() if key in names}
         # One step on a scalar checks every hyperparameter now, not deep inside the first fit().
-        probe_lr = (
-            learning_rate if isinstance(learning_rate, numbers.Real) else 1.0
-        )  # a schedule: Keras checks it
+        # For a schedule, Keras checks it.
+        probe_lr = learning_rate if isinstance(learning_rate, numbers.Real) else 1.0
         step_fn(np.zeros(1), np.ones(1), {}, 1, lr=probe_lr, **hyper)
         rest = {key: value for key, value in kwargs.items() if key not in names}
         try:
             super().__init__(learning_rate=learning_rate, name=name or f"equation_{method}", **rest)
-        except (
-            ValueError
-        ) as error:  # Keras names an unknown argument; say which ones the method does take
+        except ValueError as error:
+            # Keras names an unknown argument; say which ones the method does take.
             raise ValueError(
-                f"{error}. The {method!r} method takes {', '.join(sorted(names)) or 'no hyperparameters'} "
-                "besides learning_rate, and Keras's optimizer arguments (clipnorm, weight_decay, ...)"
+                f"{error}. The {method!r} method takes "
+                f"{', '.join(sorted(names)) or 'no hyperparameters'} "
+                "besides learning_rate, and Keras's optimizer arguments "
+                "(clipnorm, weight_decay, ...)"
             ) from error
         self.method, self.hyper, self.step_fn, self.slot_names = method, hyper, step_fn, slot_names
 

@@ -34,7 +34,8 @@ def mixture_pdf(
     weights = np.full(len(means), 1 / len(means)) if weights is None else np.asarray(weights, float)
     if weights.shape != means.shape or np.any(weights < 0) or not np.isclose(weights.sum(), 1):
         raise ValueError(
-            f"weights must be {len(means)} non-negative numbers summing to 1, got {weights.tolist()}"
+            f"weights must be {len(means)} non-negative numbers summing to 1, "
+            f"got {weights.tolist()}"
         )
     z = (np.asarray(x, float)[..., None] - means) / stds
     return (weights * np.exp(-0.5 * z**2) / (stds * np.sqrt(2 * np.pi))).sum(-1)
@@ -47,14 +48,19 @@ def optimal_discriminator(p_data: np.ndarray, p_g: np.ndarray) -> np.ndarray:
 
 
 def optimal_logit(p_data: np.ndarray, p_g: np.ndarray) -> np.ndarray:
-    """The logit of D*: log p_data - log p_g; +-inf where one density vanishes, 0 (D = 1/2) where both do."""
+    """The logit of D*: log p_data - log p_g.
+
+    +-inf where one density vanishes, 0 (D = 1/2) where both do.
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
         log_ratio = np.log(p_data) - np.log(p_g)  # -inf - (-inf) is NaN: the both-vanish case
     return np.where(np.isnan(log_ratio), 0.0, log_ratio)
 
 
 def value_function(logits: np.ndarray, p_data: np.ndarray, p_g: np.ndarray, dx: float) -> float:
-    """V(D, G) = E_{p_data}[log D] + E_{p_g}[log(1 - D)] for D = sigmoid(logits), as a Riemann sum on the grid.
+    """V(D, G) = E_{p_data}[log D] + E_{p_g}[log(1 - D)] for D = sigmoid(logits).
+
+    It is computed as a Riemann sum on the grid.
 
     D is passed as logits for the reason `losses` takes logits: log D = -softplus(-logit) and
     log(1 - D) = -softplus(logit) stay exact where D itself would round to 0 or 1.
@@ -70,7 +76,10 @@ def value_function(logits: np.ndarray, p_data: np.ndarray, p_g: np.ndarray, dx: 
 def ascend_discriminator(
     p_data: np.ndarray, p_g: np.ndarray, dx: float, steps: int, lr: float = 1.0
 ) -> np.ndarray:
-    """Train D numerically: gradient ascent on V over one free logit per grid point, from D = 1/2; returns logits."""
+    """Train D numerically; returns its logits.
+
+    Gradient ascent on V over one free logit per grid point, from D = 1/2.
+    """
     distances.check_densities(p_data, p_g, dx)
     if lr <= 0:
         raise ValueError(f"lr must be > 0, got {lr}")
@@ -95,7 +104,10 @@ def ring_centers(modes: int = 8, radius: float = 2.0) -> np.ndarray:
 
 
 def sample_mixture(centers: np.ndarray, std: float, n: int, rng: np.random.Generator) -> np.ndarray:
-    """`n` points from equal-weight Gaussians of standard deviation `std` around `centers` (shape (K, dim))."""
+    """`n` points from equal-weight Gaussians.
+
+    Their standard deviation is `std`, around `centers` (shape (K, dim)).
+    """
     centers = np.asarray(centers, float).reshape(len(centers), -1)
     if std <= 0:
         raise ValueError(f"std must be > 0, got {std}")
@@ -134,7 +146,10 @@ def wasserstein_1d(a: np.ndarray, b: np.ndarray) -> float:
 def mlp(
     input_dim: int, output_dim: int, hidden: tuple[int, ...] = (64, 64), name: str = "mlp"
 ) -> keras.Model:
-    """A dense network with ReLU hidden layers and a linear output; hidden=() gives an affine map."""
+    """A dense network with ReLU hidden layers and a linear output.
+
+    hidden=() gives an affine map.
+    """
     layers = [keras.Input((input_dim,))]
     layers += [keras.layers.Dense(width, activation="relu") for width in hidden]
     layers.append(keras.layers.Dense(output_dim))
@@ -149,9 +164,8 @@ class ToyGANRun:
     g_loss: np.ndarray
     d_accuracy: np.ndarray
     checkpoints: list[int] = field(default_factory=list)
-    samples: list[np.ndarray] = field(
-        default_factory=list
-    )  # G(z) for a fixed z, one array per checkpoint
+    # G(z) for a fixed z, one array per checkpoint.
+    samples: list[np.ndarray] = field(default_factory=list)
 
 
 def gan_steps(
@@ -164,7 +178,8 @@ def gan_steps(
     """Compiled update steps: d_step(real, noise) -> (loss, accuracy) and g_step(noise) -> loss."""
     if generator_loss not in losses.GENERATOR_LOSSES:
         raise ValueError(
-            f"generator_loss must be one of {', '.join(losses.GENERATOR_LOSSES)}, got {generator_loss!r}"
+            f"generator_loss must be one of {', '.join(losses.GENERATOR_LOSSES)}, "
+            f"got {generator_loss!r}"
         )
     d_vars, g_vars = discriminator.trainable_variables, generator.trainable_variables
 

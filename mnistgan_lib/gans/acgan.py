@@ -29,7 +29,10 @@ LABEL_EMBEDDING = 32  # numbers per class; plenty for 10 classes, small next to 
 
 
 def build_conditional_generator(latent_dim: int = networks.DEFAULT_LATENT_DIM) -> keras.Model:
-    """[noise, label] -> digit: the default DCGAN generator fed noise concatenated with a learned label embedding."""
+    """[noise, label] -> digit: the default DCGAN generator, conditioned on the label.
+
+    The generator is fed the noise concatenated with a learned label embedding.
+    """
     if latent_dim < 1:
         raise ValueError(f"latent_dim must be a positive integer, got {latent_dim}")
     noise = keras.Input((latent_dim,), name="noise")
@@ -73,7 +76,10 @@ def class_accuracy(labels, class_logits) -> tf.Tensor:
 
 
 class ACGAN(GAN):
-    """A GAN whose generator is told the class and whose discriminator also names it (two logged heads)."""
+    """A GAN whose generator is told the class and whose discriminator also names it.
+
+    The discriminator has two heads, both logged.
+    """
 
     conditional = True
     TRACKED = (
@@ -126,7 +132,10 @@ class ACGAN(GAN):
         return labels
 
     def discriminator_step(self, real, labels=None) -> dict:
-        """One update of both discriminator heads on a real batch and a fresh fake one; returns what it logs."""
+        """One update of both discriminator heads on a real batch and a fresh fake one.
+
+        Returns what it logs.
+        """
         fake, fake_labels = self.fake_batch(tf.shape(real)[0])
         with tf.GradientTape() as tape:
             real_logits, real_classes = self.discriminator(
@@ -139,7 +148,8 @@ class ACGAN(GAN):
             d_source = losses.discriminator_loss(
                 real_logits, fake_logits, real_target, fake_target
             )  # -L_S
-            # -L_C; fake_class_weight=0 teaches the class head on real digits only (see the presets).
+            # -L_C; fake_class_weight=0 teaches the class head on real digits only
+            # (see the presets).
             d_class = class_loss(labels, real_classes) + self.fake_class_weight * class_loss(
                 fake_labels, fake_classes
             )
@@ -179,7 +189,9 @@ def per_class_quality(
     reference_features: np.ndarray,
     reference_labels: np.ndarray,
 ) -> list[dict]:
-    """Per requested class: the judge's agreement, FD-MNIST against real digits of that class, and its share of all samples.
+    """Per requested class: the judge's agreement, FD-MNIST and the class's share of all samples.
+
+    FD-MNIST is measured against real digits of that class.
 
     `probabilities` and `features` are the judge's outputs for the samples; the
     reference features (usually MNIST's test digits) are split by `reference_labels`.

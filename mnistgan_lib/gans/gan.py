@@ -32,7 +32,10 @@ def sample_noise(shape, kind: str, seed) -> tf.Tensor:
 
 
 def requested_labels(n: int, label: int | None = None) -> np.ndarray:
-    """Classes to ask a conditional generator for: all `label`, or 0, 1, ..., 9, 0, 1, ... (balanced)."""
+    """Classes to ask a conditional generator for: all `label`, or 0, 1, ..., 9, 0, 1, ...
+
+    Without a `label` the classes are balanced.
+    """
     if label is None:
         return np.arange(n) % NUM_CLASSES
     if (
@@ -65,8 +68,8 @@ def generate_images(
             raise ValueError(
                 f"labels must hold one class per image, shape ({count},), got shape {labels.shape}"
             )
-    # The noise is drawn in chunks of NOISE_CHUNK from one stream: the shipped cards' samples were drawn
-    # so, and one draw of all `count` rows would give other digits after the first chunk.
+    # The noise is drawn in chunks of NOISE_CHUNK from one stream: the shipped cards' samples were
+    # drawn so, and one draw of all `count` rows would give other digits after the first chunk.
     stream = keras.random.SeedGenerator(seed)
     chunks = [
         sample_noise((min(NOISE_CHUNK, count - start), latent_dim), noise, stream)
@@ -148,19 +151,28 @@ class GAN(keras.Model):
         return sample_noise((count, self.latent_dim), self.noise, self.seed_generator)
 
     def fake_batch(self, count) -> tuple[tf.Tensor, tf.Tensor | None]:
-        """Generated digits for a fresh batch of noise, and the classes they were asked for (None here)."""
+        """Generated digits for a fresh batch of noise, and the classes asked for (None here)."""
         return self.generator(self.noise_batch(count), training=True), None
 
     def training_labels(self, images: np.ndarray, labels: np.ndarray) -> np.ndarray | None:
-        """What to pair each training image with: nothing (an unconditional GAN reads images only)."""
+        """What to pair each training image with: nothing.
+
+        An unconditional GAN reads images only.
+        """
         return None
 
     def real_and_fake_targets(self, real_logits, fake_logits):
-        """Discriminator targets: 1 for real and 0 for fake, unless label smoothing or flipping is on."""
+        """Discriminator targets: 1 for real and 0 for fake.
+
+        Label smoothing or flipping, when on, changes them.
+        """
         return self.stabilization.targets(real_logits, fake_logits, self.seed_generator)
 
     def discriminator_view(self, images) -> tf.Tensor:
-        """What the discriminator is shown: `images`, plus the annealed instance noise when that is on."""
+        """What the discriminator is shown: `images`, plus instance noise when that is on.
+
+        The instance noise is annealed over training.
+        """
         return self.stabilization.perturb(images, self.d_optimizer.iterations, self.seed_generator)
 
     def apply_gradients(self, tape: tf.GradientTape, loss, network: keras.Model, optimizer) -> None:
@@ -183,7 +195,7 @@ class GAN(keras.Model):
         return {"d_loss": d_loss, "d_acc_real": d_acc_real, "d_acc_fake": d_acc_fake}
 
     def generator_step(self, count) -> dict:
-        """One generator update on a fresh fake batch, then the weight average; returns what it logs."""
+        """One generator update on a fresh fake batch, then the weight average; returns its logs."""
         with tf.GradientTape() as tape:
             fooled, _ = self.fake_batch(count)
             fooled_logits = self.discriminator(self.discriminator_view(fooled), training=True)
@@ -203,7 +215,10 @@ class GAN(keras.Model):
         return self.record(logged)
 
     def record(self, logged: dict, weights: dict | None = None) -> dict:
-        """Add this step's values to the trackers (a value with weight 0 is left out); return their means."""
+        """Add this step's values to the trackers; return their means.
+
+        A value with weight 0 is left out.
+        """
         for name, value in logged.items():
             self.trackers[name].update_state(value, sample_weight=(weights or {}).get(name))
         return {name: tracker.result() for name, tracker in self.trackers.items()}
@@ -212,7 +227,8 @@ class GAN(keras.Model):
         """Move the averaged generator's weights a step towards the trained generator's."""
         if self.ema_generator is None:
             return
-        # Warm-up: early on, average over the steps there have been, not over 1 / (1 - decay) of them.
+        # Warm-up: early on, average over the steps there have been, not over 1 / (1 - decay)
+        # of them.
         steps = tf.cast(self.g_optimizer.iterations, tf.float32)
         decay = tf.minimum(self.ema_decay, (1.0 + steps) / (10.0 + steps))
         for average, current in zip(self.ema_generator.weights, self.generator.weights):
@@ -221,7 +237,9 @@ class GAN(keras.Model):
     # --- sampling -------------------------------------------------------------------------
 
     def generate(self, count: int, seed: int = 0, labels=None) -> np.ndarray:
-        """`count` images in [-1, 1] (N x 28 x 28 x 1) from the sampler, for noise drawn with `seed`.
+        """`count` images in [-1, 1] (N x 28 x 28 x 1) from the sampler.
+
+        The noise is drawn with `seed`.
 
         A conditional GAN draws the digits `labels` (default 0, 1, ..., 9 repeating).
         """
@@ -237,6 +255,9 @@ class GAN(keras.Model):
         )
 
     def samples_to_measure(self, count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray | None]:
-        """Images for the measuring kit and the labels they were asked to show (None: unconditional)."""
+        """Images for the measuring kit and the labels they were asked to show.
+
+        The labels are None for an unconditional GAN.
+        """
         labels = requested_labels(count) if self.conditional else None
         return self.generate(count, seed, labels), labels

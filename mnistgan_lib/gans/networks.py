@@ -13,7 +13,10 @@ DEFAULT_LATENT_DIM = 64
 
 
 def build_generator(latent_dim: int = DEFAULT_LATENT_DIM) -> keras.Model:
-    """The plain DCGAN generator (`dcgan-unclustered`, `dcgan-fragile`, the WGANs): noise -> 7x7x128 -> 14x14x64 -> 28x28x1."""
+    """The plain DCGAN generator: noise -> 7x7x128 -> 14x14x64 -> 28x28x1.
+
+    Used by `dcgan-unclustered`, `dcgan-fragile` and the WGANs.
+    """
     if latent_dim < 1:
         raise ValueError(f"latent_dim must be a positive integer, got {latent_dim}")
     noise = keras.Input((latent_dim,), name="noise")
@@ -21,7 +24,10 @@ def build_generator(latent_dim: int = DEFAULT_LATENT_DIM) -> keras.Model:
 
 
 def generator_trunk(code: keras.KerasTensor) -> keras.KerasTensor:
-    """The default generator's layers, from a code tensor (noise, or noise with a class embedding) to the image tensor."""
+    """The default generator's layers, from a code tensor to the image tensor.
+
+    The code is noise, or noise with a class embedding.
+    """
     x = layers.Dense(7 * 7 * 128, use_bias=False)(code)
     x = layers.LeakyReLU(0.2)(layers.BatchNormalization()(x))
     x = layers.Reshape((7, 7, 128))(x)
@@ -44,7 +50,10 @@ def build_conv_discriminator(
     dropout: float = 0.0,
     initializer="glorot_uniform",
 ) -> keras.Model:
-    """Two stride-2 convolutions (64, 128 filters), each followed by optional BatchNorm, LeakyReLU and dropout, then a logit."""
+    """Two stride-2 convolutions (64, 128 filters), then a logit.
+
+    Each convolution is followed by optional BatchNorm, LeakyReLU and dropout.
+    """
     image = keras.Input((28, 28, 1), name="image")
     x = image
     for filters in (64, 128):
@@ -59,12 +68,18 @@ def build_conv_discriminator(
 
 
 def build_discriminator() -> keras.Model:
-    """The library's default DCGAN discriminator: 4x4 convolutions with LeakyReLU(0.2), nothing else."""
+    """The library's default DCGAN discriminator.
+
+    4x4 convolutions with LeakyReLU(0.2), nothing else.
+    """
     return build_conv_discriminator()
 
 
 def build_source_discriminator() -> keras.Model:
-    """Source design (a): 5x5 convolutions each followed by BatchNorm, LeakyReLU(0.1) and dropout."""
+    """Source design (a): 5x5 convolutions.
+
+    Each one is followed by BatchNorm, LeakyReLU(0.1) and dropout.
+    """
     return build_conv_discriminator(5, 0.1, batch_norm=True, dropout=0.3)
 
 
@@ -74,12 +89,18 @@ def build_paper_discriminator() -> keras.Model:
 
 
 def build_compact_discriminator() -> keras.Model:
-    """Source design (c), also the TensorFlow tutorial's: 5x5 convolutions, LeakyReLU(0.2), dropout 0.3."""
+    """Source design (c), also the TensorFlow tutorial's.
+
+    5x5 convolutions, LeakyReLU(0.2), dropout 0.3.
+    """
     return build_conv_discriminator(5, 0.2, dropout=0.3)
 
 
 def build_source_generator(latent_dim: int = 256) -> keras.Model:
-    """Source design (a): Dense to 7x7x256, four Conv2DTranspose with BatchNorm, dropout and LeakyReLU(0.1)."""
+    """Source design (a): Dense to 7x7x256, then four Conv2DTranspose.
+
+    The transposes use BatchNorm, dropout and LeakyReLU(0.1).
+    """
     noise = keras.Input((latent_dim,), name="noise")
     x = layers.Reshape((7, 7, 256))(layers.Dense(7 * 7 * 256)(noise))
     for filters, stride in ((128, 1), (64, 2), (32, 2)):
@@ -94,7 +115,10 @@ def _paper_init() -> keras.initializers.Initializer:
 
 
 def build_paper_generator(latent_dim: int = 100) -> keras.Model:
-    """Source design (b), the DCGAN paper's guidelines: BatchNorm and ReLU, 5x5 stride-2 transposes, tanh."""
+    """Source design (b), the DCGAN paper's guidelines.
+
+    BatchNorm and ReLU, 5x5 stride-2 transposes, tanh.
+    """
     noise = keras.Input((latent_dim,), name="noise")
     x = layers.Dense(7 * 7 * 256, use_bias=False, kernel_initializer=_paper_init())(noise)
     x = layers.Reshape((7, 7, 256))(layers.ReLU()(layers.BatchNormalization()(x)))
@@ -123,7 +147,10 @@ def build_compact_generator(latent_dim: int = 100) -> keras.Model:
 
 
 def build_tutorial_generator(latent_dim: int = 100) -> keras.Model:
-    """The TensorFlow DCGAN tutorial's generator: Dense 7x7x256 (no bias), transposes 128 (stride 1), 64, 1."""
+    """The TensorFlow DCGAN tutorial's generator.
+
+    Dense 7x7x256 (no bias), transposes 128 (stride 1), 64, 1.
+    """
     noise = keras.Input((latent_dim,), name="noise")
     x = layers.LeakyReLU()(
         layers.BatchNormalization()(layers.Dense(7 * 7 * 256, use_bias=False)(noise))

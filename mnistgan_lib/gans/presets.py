@@ -1,4 +1,6 @@
-"""Every named GAN recipe of the course in one registry, and `build_gan`, which turns one into a model.
+"""Every named GAN recipe of the course in one registry, and `build_gan`.
+
+`build_gan` turns a recipe into a model.
 
 A preset names its networks, noise, batch size, optimizer and GAN class. The
 command line (`python -m mnistgan_lib presets`) lists them in this order: the
@@ -26,7 +28,10 @@ from mnistgan_lib.gans.wgan import WGAN, build_critic
 
 @dataclass(frozen=True)
 class GanPreset:
-    """Everything that defines one GAN recipe: networks, noise, batch size, optimizers and the model class."""
+    """Everything that defines one GAN recipe.
+
+    Networks, noise, batch size, optimizers and the model class.
+    """
 
     name: str
     summary: str  # one line for `python -m mnistgan_lib presets`
@@ -53,7 +58,8 @@ def adam(
     return lambda: keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2)
 
 
-# The default recipe's optimizer. Adam at 1e-3, not the usual 2e-4: in equal CPU time it learns faster.
+# The default recipe's optimizer. Adam at 1e-3, not the usual 2e-4: in equal CPU time it learns
+# faster.
 DEFAULT_OPTIMIZER = adam(1e-3, 0.5)
 # The default DCGAN's networks and settings; the presets below depart from them where they say.
 DEFAULT = dict(
@@ -66,8 +72,10 @@ DEFAULT = dict(
 _PRESETS = [
     GanPreset(
         name="dcgan",
-        summary=f"the library's default: small and fast on a CPU, self-conditioned on {CLUSTERS} k-means "
-        "clusters, weights averaged",
+        summary=(
+            f"the library's default: small and fast on a CPU, self-conditioned on {CLUSTERS} "
+            "k-means clusters, weights averaged"
+        ),
         build_generator=build_self_conditioned_generator,
         build_discriminator=lambda: build_two_head_discriminator(CLUSTERS),
         **{
@@ -76,7 +84,8 @@ _PRESETS = [
         },  # the last coordinate picks the cluster
         ema_decay=0.999,
         gan_class=SelfConditionedGAN,
-        # D's cluster head learns real images only, as in the acgan preset (the AC-GAN chapter measures why).
+        # D's cluster head learns real images only, as in the acgan preset (the AC-GAN chapter
+        # measures why).
         gan_options={"fake_class_weight": 0.0},
     ),
     GanPreset(
@@ -119,8 +128,12 @@ _PRESETS = [
     ),
     GanPreset(
         name="dcgan-fragile",
-        summary="the plain DCGAN's networks made unstable on purpose: Adam(2e-3, beta_1 0.9), no averaging",
-        # The stabilization chapter's baseline: this discriminator wins within an epoch and the generator collapses.
+        summary=(
+            "the plain DCGAN's networks made unstable on purpose: "
+            "Adam(2e-3, beta_1 0.9), no averaging"
+        ),
+        # The stabilization chapter's baseline: this discriminator wins within an epoch and the
+        # generator collapses.
         build_generator=networks.build_generator,
         build_discriminator=networks.build_discriminator,
         **{**DEFAULT, "make_optimizer": adam(2e-3, 0.9)},
@@ -135,9 +148,10 @@ _PRESETS = [
         batch_size=256,
         make_optimizer=adam(1e-4),
     ),
-    # Odena et al.'s discriminator also learns the class of generated digits. Measured in the AC-GAN chapter:
-    # G and D then agree on classes the judge does not read (a private code), so the default teaches
-    # D's class head on real digits only, and G is still pushed by the class term on its own digits.
+    # Odena et al.'s discriminator also learns the class of generated digits. Measured in the
+    # AC-GAN chapter: G and D then agree on classes the judge does not read (a private code), so
+    # the default teaches D's class head on real digits only, and G is still pushed by the class
+    # term on its own digits.
     *[
         GanPreset(
             name=name,
@@ -172,19 +186,22 @@ _PRESETS = [
         for name, summary, make_optimizer, options in [
             (
                 "wgan-source",
-                "the source's 'WGAN': Wasserstein loss, default Adam, one critic step, no Lipschitz constraint",
+                "the source's 'WGAN': Wasserstein loss, default Adam, one critic step, "
+                "no Lipschitz constraint",
                 lambda: keras.optimizers.Adam(),
                 {"critic_steps": 1, "clip_value": None, "gp_weight": 0.0, "unconstrained": True},
             ),
             (
                 "wgan-clip",
-                "WGAN (Arjovsky et al. 2017): weights clipped to 0.01, RMSprop(5e-5), 5 critic steps",
+                "WGAN (Arjovsky et al. 2017): weights clipped to 0.01, RMSprop(5e-5), "
+                "5 critic steps",
                 lambda: keras.optimizers.RMSprop(5e-5),
                 {"critic_steps": 5, "clip_value": 0.01, "gp_weight": 0.0},
             ),
             (
                 "wgan-gp",
-                "WGAN-GP (Gulrajani et al. 2017): gradient penalty 10, Adam(1e-4, 0.5, 0.9), 5 critic steps",
+                "WGAN-GP (Gulrajani et al. 2017): gradient penalty 10, Adam(1e-4, 0.5, 0.9), "
+                "5 critic steps",
                 adam(1e-4, 0.5, 0.9),
                 {"critic_steps": 5, "clip_value": None, "gp_weight": 10.0},
             ),

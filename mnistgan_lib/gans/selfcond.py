@@ -1,4 +1,6 @@
-"""Self-conditioning: an unconditional GAN that sorts MNIST into clusters itself, and learns each one.
+"""Self-conditioning: an unconditional GAN that sorts MNIST into clusters itself.
+
+It then learns each cluster.
 
 A plain GAN maps one blob of noise onto ten separate digit classes; it blurs
 the gaps between them and drifts towards some classes and away from others.
@@ -26,15 +28,19 @@ from mnistgan_lib.gans import networks
 from mnistgan_lib.gans.acgan import ACGAN, LABEL_EMBEDDING
 
 layers = keras.layers
-CLUSTERS = 50  # more clusters than digits: each one is then nearly a single digit (k-means at 10 mixes them)
+# More clusters than digits: each one is then nearly a single digit (k-means at 10 mixes them).
+CLUSTERS = 50
 CLUSTER_LAYER = "cluster"
-FIT_ON = 10_000  # images the k-means centres are fitted on: a second on a CPU, and as pure as fitting all 60,000
+# Images the k-means centres are fitted on: a second on a CPU, and as pure as fitting all 60,000.
+FIT_ON = 10_000
 
 
 def cluster_images(
     images: np.ndarray, k: int = CLUSTERS, seed: int = 0, fit_on: int = FIT_ON
 ) -> tuple[np.ndarray, np.ndarray]:
-    """k-means clusters of images (N x 28 x 28, any range) by their pixels: each image's cluster and each cluster's share.
+    """k-means clusters of images (N x 28 x 28, any range) by their pixels.
+
+    Returns each image's cluster and each cluster's share.
 
     The centres are fitted (scipy's k-means, k-means++ start) on `fit_on` images
     drawn at random (all, if there are fewer); then every image joins its nearest centre.
@@ -73,14 +79,18 @@ def cluster_images(
 
 @keras.saving.register_keras_serializable(package="mnistgan_lib")
 class ClusterPicker(layers.Layer):
-    """Noise -> cluster: the last coordinate, made uniform by the normal CDF, picks a cluster by the clusters' shares."""
+    """Noise -> cluster: the last coordinate picks a cluster by the clusters' shares.
+
+    The coordinate is first made uniform by the normal CDF.
+    """
 
     def __init__(self, clusters: int, **kwargs):
         super().__init__(**kwargs)
         if not data.is_whole_number(clusters) or clusters < 1:
             raise ValueError(f"clusters must be a positive whole number, got {clusters!r}")
         self.clusters = int(clusters)
-        # Thresholds on the uniform number: cluster j is picked when thresholds[j-1] <= u < thresholds[j].
+        # Thresholds on the uniform number: cluster j is picked when
+        # thresholds[j-1] <= u < thresholds[j].
         self.thresholds = self.add_weight(
             name="thresholds", shape=(self.clusters,), initializer="zeros", trainable=False
         )
@@ -100,8 +110,8 @@ class ClusterPicker(layers.Layer):
                 f"shares must be {self.clusters} non-negative numbers summing to 1, got {shares!r}"
             )
         thresholds = np.cumsum(shares)
-        # From the last cluster with a share on, no uniform number in [0, 1] passes: rounding can never
-        # pick an empty cluster at the end.
+        # From the last cluster with a share on, no uniform number in [0, 1] passes: rounding can
+        # never pick an empty cluster at the end.
         thresholds[np.flatnonzero(shares)[-1] :] = 2.0
         self.thresholds.assign(thresholds.astype(np.float32))
 
@@ -122,10 +132,14 @@ class ClusterPicker(layers.Layer):
 def build_self_conditioned_generator(
     latent_dim: int = networks.DEFAULT_LATENT_DIM + 1, clusters: int = CLUSTERS
 ) -> keras.Model:
-    """noise -> digit: the last noise coordinate picks a cluster, whose embedding joins the other coordinates."""
+    """noise -> digit: the last noise coordinate picks a cluster.
+
+    The cluster's embedding joins the other coordinates.
+    """
     if latent_dim < 2:
         raise ValueError(
-            f"latent_dim must be at least 2 (style coordinates and one cluster coordinate), got {latent_dim}"
+            "latent_dim must be at least 2 (style coordinates and one cluster coordinate), "
+            f"got {latent_dim}"
         )
     noise = keras.Input((latent_dim,), name="noise")
     cluster = ClusterPicker(clusters, name=CLUSTER_LAYER)(noise)
@@ -135,7 +149,10 @@ def build_self_conditioned_generator(
 
 
 class SelfConditionedGAN(ACGAN):
-    """An AC-GAN whose classes are k-means clusters of the training images, sampled like an unconditional GAN."""
+    """An AC-GAN whose classes are k-means clusters of the training images.
+
+    It is sampled like an unconditional GAN.
+    """
 
     conditional = False  # the generator picks the cluster from its own noise
 
@@ -156,7 +173,10 @@ class SelfConditionedGAN(ACGAN):
         return self.generator(noise, training=True), self.generator.get_layer(CLUSTER_LAYER)(noise)
 
     def training_labels(self, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        """Cluster the training images (their labels are not used) and teach both generators the clusters' shares."""
+        """Cluster the training images and teach both generators the clusters' shares.
+
+        The images' labels are not used.
+        """
         picker = self.generator.get_layer(CLUSTER_LAYER)
         assignment, shares = cluster_images(images, picker.clusters, self.cluster_seed)
         for generator in (self.generator, self.ema_generator):
@@ -165,8 +185,11 @@ class SelfConditionedGAN(ACGAN):
         return assignment
 
     def update_ema(self) -> None:
-        """Average the generator's weights, but copy the picker's thresholds: an average of equal float32
-        numbers can drift by a rounding step, and a resumed run must match an uninterrupted one exactly."""
+        """Average the generator's weights, but copy the picker's thresholds.
+
+        An average of equal float32 numbers can drift by a rounding step, and a resumed
+        run must match an uninterrupted one exactly.
+        """
         super().update_ema()
         if self.ema_generator is not None:
             self.ema_generator.get_layer(CLUSTER_LAYER).thresholds.assign(

@@ -1,4 +1,6 @@
-"""Tricks that make the discriminator's job harder: one-sided label smoothing, noisy labels, instance noise.
+"""Tricks that make the discriminator's job harder.
+
+One-sided label smoothing, noisy labels, instance noise:
 
     one-sided label smoothing   real images get targets below 1 (fixed, e.g. 0.9, or drawn from a
                                 range such as [0.9, 1.0]); fake images keep 0 (Salimans et al. 2016)
@@ -19,7 +21,10 @@ from mnistgan_lib.core.backend import keras, tf
 
 @dataclass(frozen=True)
 class Stabilization:
-    """Label smoothing, label flipping and instance noise for a GAN's discriminator (all off by default)."""
+    """Label smoothing, label flipping and instance noise for a GAN's discriminator.
+
+    All are off by default.
+    """
 
     real_labels: tuple[float, float] = (1.0, 1.0)
     flip_probability: float = 0.0
@@ -30,8 +35,10 @@ class Stabilization:
         low, high = _pair(self.real_labels)
         if not 0.0 <= low <= high <= 1.0:
             raise ValueError(
-                f"real_labels must be a range (low, high) with 0 <= low <= high <= 1, got {self.real_labels!r}; "
-                "use e.g. (0.9, 0.9) for fixed smoothing or (0.9, 1.0) for a random target per image"
+                "real_labels must be a range (low, high) with 0 <= low <= high <= 1, "
+                f"got {self.real_labels!r}; "
+                "use e.g. (0.9, 0.9) for fixed smoothing "
+                "or (0.9, 1.0) for a random target per image"
             )
         object.__setattr__(self, "real_labels", (low, high))
         if not 0.0 <= self.flip_probability <= 1.0:
@@ -40,11 +47,13 @@ class Stabilization:
             )
         if not (self.instance_noise >= 0.0 and self.instance_noise < float("inf")):
             raise ValueError(
-                f"instance_noise must be a finite standard deviation >= 0, got {self.instance_noise}"
+                "instance_noise must be a finite standard deviation >= 0, "
+                f"got {self.instance_noise}"
             )
         if self.anneal_steps < 0:
             raise ValueError(
-                f"anneal_steps must be 0 (anneal over the whole run) or a positive step count, got {self.anneal_steps}"
+                "anneal_steps must be 0 (anneal over the whole run) or a positive step count, "
+                f"got {self.anneal_steps}"
             )
 
     @classmethod
@@ -78,7 +87,10 @@ class Stabilization:
         return " + ".join(parts) or "none"
 
     def targets(self, real_logits, fake_logits, seed) -> tuple[tf.Tensor, tf.Tensor]:
-        """Discriminator targets for a real and a fake batch: plain 1 and 0, or per-example smoothed/flipped labels."""
+        """Discriminator targets for a real and a fake batch.
+
+        Plain 1 and 0, or per-example smoothed/flipped labels.
+        """
         if self.real_labels == (1.0, 1.0) and self.flip_probability == 0:
             return (
                 1.0,
@@ -91,7 +103,8 @@ class Stabilization:
         real_target = tf.ones_like(real_logits) * real_value
         fake_target = tf.zeros_like(fake_logits)
         if self.flip_probability > 0:
-            # A flipped real image is labelled fake (0) and a flipped fake one real (the smoothed value).
+            # A flipped real image is labelled fake (0) and a flipped fake one real (the smoothed
+            # value).
             flip_real = (
                 keras.random.uniform(tf.shape(real_logits), seed=seed) < self.flip_probability
             )
@@ -103,7 +116,10 @@ class Stabilization:
         return real_target, fake_target
 
     def noise_scale(self, step) -> tf.Tensor:
-        """The instance noise's standard deviation at training step `step`: linear from its start value to 0."""
+        """The instance noise's standard deviation at training step `step`.
+
+        It falls linearly from its start value to 0.
+        """
         if self.instance_noise <= 0:
             return tf.constant(0.0)
         if self.anneal_steps == 0:
@@ -143,7 +159,10 @@ COLLAPSED_CLASS_FRACTION = (
 
 
 def warning_signs(history_row: dict, report: dict | None = None) -> list[str]:
-    """The failure modes one epoch's logged numbers show: discriminator overpowering and mode collapse."""
+    """The failure modes one epoch's logged numbers show.
+
+    They are discriminator overpowering and mode collapse.
+    """
     signs = []
     if min(history_row["d_acc_real"], history_row["d_acc_fake"]) >= OVERPOWERED_ACCURACY:
         signs.append(

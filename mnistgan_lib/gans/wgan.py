@@ -1,4 +1,6 @@
-"""Wasserstein GANs: the critic's losses, weight clipping, the gradient penalty, and a `GAN` that trains with them.
+"""Wasserstein GANs: the critic's losses, weight clipping and the gradient penalty.
+
+Also a `GAN` that trains with them.
 
 The critic f outputs an unbounded score, not a probability. By the
 Kantorovich-Rubinstein duality, the earth mover's distance is
@@ -36,22 +38,25 @@ from mnistgan_lib.gans.stabilization import NONE, Stabilization
 
 
 def critic_loss(real_scores, fake_scores) -> tf.Tensor:
-    """The critic's loss E[f(fake)] - E[f(real)], to be minimised: it is minus the Wasserstein estimate."""
+    """The critic's loss E[f(fake)] - E[f(real)], to minimise: minus the Wasserstein estimate."""
     return tf.reduce_mean(fake_scores) - tf.reduce_mean(real_scores)
 
 
 def generator_loss(fake_scores) -> tf.Tensor:
-    """The generator's loss -E[f(fake)], to be minimised: move the fakes to where the critic scores high."""
+    """The generator's loss -E[f(fake)], to minimise: move fakes to where the critic scores high."""
     return -tf.reduce_mean(fake_scores)
 
 
 def wasserstein_estimate(real_scores, fake_scores) -> tf.Tensor:
-    """E[f(real)] - E[f(fake)]: the critic's estimate of the earth mover's distance (a true one only if f is 1-Lipschitz)."""
+    """E[f(real)] - E[f(fake)]: the critic's Wasserstein estimate, true only if f is 1-Lipschitz."""
     return tf.reduce_mean(real_scores) - tf.reduce_mean(fake_scores)
 
 
 def source_loss(y_true, y_pred) -> tf.Tensor:
-    """The source's Keras loss mean(y_true * y_pred); with labels -1 (real) and +1 (fake) it equals `critic_loss`."""
+    """The source's Keras loss mean(y_true * y_pred).
+
+    With labels -1 (real) and +1 (fake) it equals `critic_loss`.
+    """
     return tf.reduce_mean(tf.cast(y_true, y_pred.dtype) * y_pred)
 
 
@@ -59,28 +64,38 @@ def source_loss(y_true, y_pred) -> tf.Tensor:
 
 
 def interpolation_weights(count, seed) -> tf.Tensor:
-    """One weight per example drawn uniformly from [0, 1], for the points between real and fake images."""
+    """One weight per example drawn uniformly from [0, 1].
+
+    The weights pick the points between real and fake images.
+    """
     return keras.random.uniform((count,), 0.0, 1.0, seed=seed)
 
 
 def _checked_weights(weights, count: int | None) -> tf.Tensor:
-    """Interpolation weights as a float tensor, checked (when given as numbers) to lie in [0, 1], one per example."""
+    """Interpolation weights as a float tensor, one per example.
+
+    When given as numbers they are checked to lie in [0, 1].
+    """
     if not tf.is_tensor(weights):
         array = np.asarray(weights, dtype=np.float32)
         if array.ndim != 1 or (count is not None and len(array) != count):
             raise ValueError(
-                f"weights must hold one interpolation weight per example, shape ({count},), got shape {array.shape}"
+                "weights must hold one interpolation weight per example, "
+                f"shape ({count},), got shape {array.shape}"
             )
         if np.any(array < 0) or np.any(array > 1):
             raise ValueError(
-                f"weights must lie in [0, 1] (x_hat = w * real + (1 - w) * fake), got {array.tolist()}"
+                "weights must lie in [0, 1] (x_hat = w * real + (1 - w) * fake), "
+                f"got {array.tolist()}"
             )
         weights = array
     return tf.cast(weights, tf.float32)
 
 
 def gradient_penalty(critic, real, fake, weights) -> tf.Tensor:
-    """E[(|grad f(x_hat)|_2 - 1)^2] at x_hat = w * real + (1 - w) * fake, one weight w per example (unweighted by lambda).
+    """E[(|grad f(x_hat)|_2 - 1)^2] at x_hat = w * real + (1 - w) * fake, unweighted by lambda.
+
+    There is one weight w per example.
 
     `weights` are passed in (see `interpolation_weights`) so a test can fix them.
     """
@@ -96,7 +111,8 @@ def gradient_penalty(critic, real, fake, weights) -> tf.Tensor:
         tape.watch(between)
         scores = critic(between, training=True)
     gradients = tape.gradient(scores, between)
-    # The tiny constant keeps the norm's own gradient finite where the critic's gradient is exactly zero.
+    # The tiny constant keeps the norm's own gradient finite where the critic's gradient is
+    # exactly zero.
     norms = tf.sqrt(
         tf.reduce_sum(tf.square(gradients), axis=list(range(1, len(real.shape)))) + 1e-12
     )
@@ -104,7 +120,10 @@ def gradient_penalty(critic, real, fake, weights) -> tf.Tensor:
 
 
 def clip_weights(model: keras.Model, clip_value: float) -> tf.Tensor:
-    """Clip every trainable weight of `model` to [-clip_value, clip_value]; return the share of weights that moved."""
+    """Clip every trainable weight of `model` to [-clip_value, clip_value].
+
+    Returns the share of weights that moved.
+    """
     moved, total = 0.0, 0
     for variable in model.trainable_variables:
         moved += tf.reduce_sum(tf.cast(tf.abs(variable) > clip_value, tf.float32))
@@ -122,34 +141,46 @@ def check_settings(
     """Refuse WGAN settings that do not make sense, naming the argument and what would."""
     if not data.is_whole_number(critic_steps) or critic_steps < 1:
         raise ValueError(
-            f"critic_steps must be a whole number >= 1 (critic updates per generator update), got {critic_steps!r}"
+            "critic_steps must be a whole number >= 1 (critic updates per generator update), "
+            f"got {critic_steps!r}"
         )
     if clip_value is not None and not (
         isinstance(clip_value, (int, float)) and 0 < clip_value < math.inf
     ):
         raise ValueError(
-            f"clip_value must be a finite number > 0 (e.g. 0.01) or None for no clipping, got {clip_value!r}"
+            "clip_value must be a finite number > 0 (e.g. 0.01) or None for no clipping, "
+            f"got {clip_value!r}"
         )
     if not (isinstance(gp_weight, (int, float)) and 0 <= gp_weight < math.inf):
         raise ValueError(
-            f"gp_weight must be a finite number >= 0 (e.g. 10, or 0 for no gradient penalty), got {gp_weight!r}"
+            "gp_weight must be a finite number >= 0 (e.g. 10, or 0 for no gradient penalty), "
+            f"got {gp_weight!r}"
         )
     if clip_value is not None and gp_weight > 0:
         raise ValueError(
-            f"choose one Lipschitz constraint: clip_value={clip_value} or gp_weight={gp_weight}, not both; "
+            f"choose one Lipschitz constraint: clip_value={clip_value} or gp_weight={gp_weight}, "
+            "not both; "
             "set clip_value=None for the gradient penalty or gp_weight=0 for clipping"
         )
     constrained = clip_value is not None or gp_weight > 0
     if constrained == unconstrained:
         raise ValueError(
-            "a WGAN critic needs a Lipschitz constraint: set clip_value (e.g. 0.01) or gp_weight (e.g. 10)"
+            (
+                "a WGAN critic needs a Lipschitz constraint: "
+                "set clip_value (e.g. 0.01) or gp_weight (e.g. 10)"
+            )
             if not constrained
-            else "unconstrained=True means no constraint, but clip_value or gp_weight is set; drop one of them"
+            else (
+                "unconstrained=True means no constraint, but clip_value or gp_weight is set; "
+                "drop one of them"
+            )
         )
 
 
 class WGAN(GAN):
-    """A generator and a Wasserstein critic; the critic is kept Lipschitz by weight clipping or a gradient penalty.
+    """A generator and a Wasserstein critic.
+
+    The critic is kept Lipschitz by weight clipping or a gradient penalty.
 
     Each `train_step` updates the critic once, on its own real batch, and the
     generator once every `critic_steps` steps (when the critic optimizer's
@@ -181,8 +212,8 @@ class WGAN(GAN):
             )
         if stabilization.real_labels != (1.0, 1.0) or stabilization.flip_probability > 0:
             raise ValueError(
-                "label smoothing and label flipping do not apply to a Wasserstein critic (it has no "
-                "labels); leave --real-labels and --flip-labels at their defaults"
+                "label smoothing and label flipping do not apply to a Wasserstein critic "
+                "(it has no labels); leave --real-labels and --flip-labels at their defaults"
             )
         self.TRACKED = ("critic_loss", "g_loss", "wasserstein") + (
             ("clipped_share",)
@@ -251,7 +282,11 @@ class WGAN(GAN):
 
 
 def build_critic() -> keras.Model:
-    """The critic the three WGAN presets share: the default DCGAN discriminator, a linear score, no batch norm."""
+    """The critic the three WGAN presets share.
+
+    The default DCGAN discriminator, a linear score, no batch norm.
+    """
     # No batch normalization: it would make each image's score depend on its batch, which the
-    # gradient penalty (a per-image gradient) does not allow; the network already ends in a linear unit.
+    # gradient penalty (a per-image gradient) does not allow; the network already ends in a
+    # linear unit.
     return networks.build_conv_discriminator(batch_norm=False)

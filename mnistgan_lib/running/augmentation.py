@@ -1,17 +1,21 @@
-"""Generated digits as training data: a classifier trained on a few labelled MNIST digits, with and without AC-GAN samples.
+r"""Generated digits as training data.
+
+A classifier trained on a few labelled MNIST digits, with and without AC-GAN samples.
 
 The experiment trains the same small CNN, for the same number of steps, on
 
     real              the first `size` labelled digits of a seeded, class-balanced draw
     real + generated  those, plus `generated` digits from a conditional generator (balanced classes)
     generated         the generated digits alone
-    real + real       the labelled digits plus as many further *real* labelled digits as were generated
+    real + real       the labelled digits plus as many further *real* labelled digits
+                      as were generated
 
 and reports test accuracy on all 10,000 MNIST test digits. The generator was
 trained on all 60,000 labelled training digits, so `real + generated` is not a
 semi-supervised result: `real + real` is the comparison that uses the same labels.
 
-    python -m mnistgan_lib.running.augmentation --model acgan --out mnistgan_lib/results/acgan/augmentation.json
+    python -m mnistgan_lib.running.augmentation --model acgan \
+        --out mnistgan_lib/results/acgan/augmentation.json
 """
 
 from __future__ import annotations
@@ -33,10 +37,14 @@ CONDITIONS = ("real", "real + generated", "generated", "real + real")
 def balanced_subset(
     labels: np.ndarray, size: int, seed: int = 0, exclude: np.ndarray | None = None
 ) -> np.ndarray:
-    """Indices of `size` examples, `size / 10` of each class, drawn with `seed` (never from `exclude`)."""
+    """Indices of `size` examples, `size / 10` of each class, drawn with `seed`.
+
+    None is drawn from `exclude`.
+    """
     if size < data.NUM_CLASSES or size % data.NUM_CLASSES:
         raise ValueError(
-            f"size must be a positive multiple of {data.NUM_CLASSES} (the same count per class), got {size}"
+            f"size must be a positive multiple of {data.NUM_CLASSES} "
+            f"(the same count per class), got {size}"
         )
     per_class = size // data.NUM_CLASSES
     allowed = np.ones(len(labels), bool)
@@ -48,14 +56,18 @@ def balanced_subset(
         pool = np.flatnonzero((labels == digit) & allowed)
         if len(pool) < per_class:
             raise ValueError(
-                f"size {size} needs {per_class} digits of class {digit}, only {len(pool)} are available"
+                f"size {size} needs {per_class} digits of class {digit}, "
+                f"only {len(pool)} are available"
             )
         chosen.append(rng.choice(pool, per_class, replace=False))
     return np.concatenate(chosen)
 
 
 def build_classifier() -> keras.Model:
-    """A small CNN from digits in [-1, 1] to 10 class logits (smaller than the judge, so the runs stay cheap)."""
+    """A small CNN from digits in [-1, 1] to 10 class logits.
+
+    It is smaller than the judge, so the runs stay cheap.
+    """
     image = keras.Input((28, 28, 1), name="image")
     x = layers.MaxPooling2D()(layers.Conv2D(32, 3, activation="relu")(image))
     x = layers.MaxPooling2D()(layers.Conv2D(64, 3, activation="relu")(x))
@@ -70,9 +82,10 @@ def build_classifier() -> keras.Model:
 def train_classifier(
     images: np.ndarray, labels: np.ndarray, seed: int = 0, steps: int = 1000, batch_size: int = 64
 ) -> keras.Model:
-    """The CNN trained for `steps` batches on digits in [-1, 1] (N, 28, 28[, 1]) with integer labels.
+    """The CNN trained for `steps` batches on digits in [-1, 1] with integer labels.
 
-    A fixed number of steps, not epochs, so 100 and 10,100 training digits get the same training effort.
+    The digits come as (N, 28, 28[, 1]). A fixed number of steps, not epochs, so 100 and
+    10,100 training digits get the same training effort.
     """
     images = np.asarray(images, np.float32).reshape(-1, 28, 28, 1)
     labels = np.asarray(labels)
@@ -108,7 +121,10 @@ def classifier_accuracy(model: keras.Model, images: np.ndarray, labels: np.ndarr
 def training_set(
     condition: str, real: tuple, generated: tuple, extra_real: tuple
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The (images, labels) one condition trains on, from the labelled, generated and further real sets."""
+    """The (images, labels) one condition trains on.
+
+    They come from the labelled, generated and further real sets.
+    """
     parts = {
         "real": [real],
         "real + generated": [real, generated],
@@ -186,7 +202,7 @@ def summarise(rows: list[dict]) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m mnistgan_lib.running.augmentation`: run the experiment and write its rows as JSON."""
+    """`python -m mnistgan_lib.running.augmentation`: run the experiment, write its rows as JSON."""
     parser = argparse.ArgumentParser(
         prog="python -m mnistgan_lib.running.augmentation",
         description=__doc__,
@@ -221,7 +237,8 @@ def main(argv: list[str] | None = None) -> None:
     arguments.out.write_text(json.dumps({"command": command, "rows": rows}, indent=1) + "\n")
     for line in summarise(rows):
         print(
-            f"{line['labelled']:>5} labelled  {line['condition']:<17} {line['mean']:.2%} ± {line['std']:.2%}"
+            f"{line['labelled']:>5} labelled  {line['condition']:<17} "
+            f"{line['mean']:.2%} ± {line['std']:.2%}"
         )
 
 
