@@ -86,6 +86,14 @@ def rmsprop_step(
     return theta - lr * grad / (s + eps) ** 0.5, {"s": s}
 
 
+def _check_adam(lr, beta1: float, beta2: float, eps: float) -> None:
+    """Adam's four settings, each checked (the Adam chapter's steps share them)."""
+    _check_rate("lr", lr)
+    _check_decay("beta1", beta1, 0.9)
+    _check_decay("beta2", beta2, 0.999)
+    _check_eps(eps)
+
+
 def adam_step(
     theta: Array,
     grad: Array,
@@ -107,10 +115,7 @@ def adam_step(
     They differ only in where eps sits: the "hat" eps equals a textbook eps of
     eps / sqrt(1 - beta2^t).
     """
-    _check_rate("lr", lr)
-    _check_decay("beta1", beta1, 0.9)
-    _check_decay("beta2", beta2, 0.999)
-    _check_eps(eps)
+    _check_adam(lr, beta1, beta2, eps)
     if eps_form not in EPS_FORMS:
         raise ValueError(f"eps_form must be one of {', '.join(EPS_FORMS)}, got {eps_form!r}")
     m = beta1 * state.get("m", 0.0 * grad) + (1 - beta1) * grad
@@ -147,10 +152,7 @@ def source_adam_step(
             f"bugs must be drawn from {', '.join(SOURCE_BUGS)}; "
             f"unknown: {', '.join(sorted(unknown))}"
         )
-    _check_rate("lr", lr)
-    _check_decay("beta1", beta1, 0.9)
-    _check_decay("beta2", beta2, 0.999)
-    _check_eps(eps)
+    _check_adam(lr, beta1, beta2, eps)
     theta, grad = np.asarray(theta, dtype=float), np.asarray(grad, dtype=float)
     sign_m = -1.0 if "minus_in_m" in bugs else 1.0
     sign_v = -1.0 if "minus_in_v" in bugs else 1.0
