@@ -186,66 +186,75 @@ def test_denoise_command_writes_clean_images(tmp_path, capsys):
     assert "denoised 7 images with dae" in capsys.readouterr().out
 
 
+def refused(arguments, capsys) -> str:
+    """The error a command stopped with (exit code 1, "error: ..." on stderr)."""
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(arguments)
+    said = capsys.readouterr().err
+    assert stopped.value.code == 1 and said.startswith("error: "), said
+    return said
+
+
 @pytest.mark.parametrize(
     "content, message",
     [
         (None, "noisy images file .*missing.npy does not exist"),
         (np.zeros((4, 28)), r"have shape \(4, 28\); expected \(N, 28, 28\)"),
-        (np.full((2, 28, 28), 2.0), r"span \[2, 2\]; expected pixels in \[0, 1\]"),
+        (np.full((2, 28, 28), 300.0), r"span \[300, 300\]; expected values in \[-1, 1\]"),
         (np.full((2, 28, 28), np.nan), "NaN or infinite pixels"),
-        (np.zeros((2, 28, 28), np.uint8), "pass images / 255"),
+        (np.full((2, 28, 28), -1, np.int16), "integer pixels must be 0..255"),
     ],
 )
-def test_denoise_command_refuses_bad_input_clearly(tmp_path, content, message):
+def test_denoise_command_refuses_bad_input_clearly(tmp_path, capsys, content, message):
     source = tmp_path / "missing.npy"
     if content is not None:
         source = tmp_path / "bad.npy"
         np.save(source, content)
-    with pytest.raises(SystemExit) as stopped:
-        cli.main(["denoise", "--in", str(source), "--out", str(tmp_path / "out.npy")])
-    assert str(stopped.value.code).startswith("error: ")
-    assert re.search(message, str(stopped.value.code)), stopped.value.code
+    said = refused(["denoise", "--in", str(source), "--out", str(tmp_path / "out.npy")], capsys)
+    assert re.search(message, said), said
     assert not (tmp_path / "out.npy").exists()
 
 
-def test_denoise_command_names_the_file_in_its_errors(tmp_path):
+def test_denoise_command_names_the_file_in_its_errors(tmp_path, capsys):
     np.save(tmp_path / "bad.npy", np.zeros((4, 28)))
-    with pytest.raises(SystemExit, match=r"the images in .*bad\.npy have shape"):
-        cli.main(["denoise", "--in", str(tmp_path / "bad.npy"), "--out", str(tmp_path / "out.npy")])
+    said = refused(
+        ["denoise", "--in", str(tmp_path / "bad.npy"), "--out", str(tmp_path / "out.npy")], capsys
+    )
+    assert re.search(r"the noisy images in .*bad\.npy have shape", said), said
 
 
-def test_denoise_command_refuses_an_unknown_model(tmp_path):
+def test_denoise_command_refuses_an_unknown_model(tmp_path, capsys):
     np.save(tmp_path / "noisy.npy", np.zeros((1, 28, 28), np.float32))
-    with pytest.raises(SystemExit, match=r"no weights called 'nope'.*available: .*dae"):
-        cli.main(
-            [
-                "denoise",
-                "--model",
-                "nope",
-                "--in",
-                str(tmp_path / "noisy.npy"),
-                "--out",
-                str(tmp_path / "o.npy"),
-            ]
-        )
+    said = refused(
+        [
+            "denoise",
+            "--model",
+            "nope",
+            "--in",
+            str(tmp_path / "noisy.npy"),
+            "--out",
+            str(tmp_path / "o.npy"),
+        ],
+        capsys,
+    )
+    assert re.search(r"no weights called 'nope'.*available: .*dae", said), said
 
 
-def test_denoise_command_refuses_weights_that_are_not_a_denoiser(tmp_path):
+def test_denoise_command_refuses_weights_that_are_not_a_denoiser(tmp_path, capsys):
     np.save(tmp_path / "noisy.npy", np.zeros((1, 28, 28), np.float32))
-    with pytest.raises(
-        SystemExit, match=r"'judge' is not a denoiser.*give a shipped denoiser: dae"
-    ):
-        cli.main(
-            [
-                "denoise",
-                "--model",
-                "judge",
-                "--in",
-                str(tmp_path / "noisy.npy"),
-                "--out",
-                str(tmp_path / "o.npy"),
-            ]
-        )
+    said = refused(
+        [
+            "denoise",
+            "--model",
+            "judge",
+            "--in",
+            str(tmp_path / "noisy.npy"),
+            "--out",
+            str(tmp_path / "o.npy"),
+        ],
+        capsys,
+    )
+    assert re.search(r"'judge' is not a denoiser.*give a shipped denoiser: dae", said), said
 
 
 @pytest.mark.parametrize(
@@ -264,15 +273,16 @@ def test_commands_refuse_bad_options(command, capsys):
     assert "must be" in capsys.readouterr().err
 
 
-def test_denoise_command_refuses_an_output_folder_that_does_not_exist(tmp_path):
+def test_denoise_command_refuses_an_output_folder_that_does_not_exist(tmp_path, capsys):
     np.save(tmp_path / "noisy.npy", np.zeros((1, 28, 28), np.float32))
-    with pytest.raises(SystemExit, match="the folder of --out .* does not exist"):
-        cli.main(
-            [
-                "denoise",
-                "--in",
-                str(tmp_path / "noisy.npy"),
-                "--out",
-                str(tmp_path / "nope" / "clean.npy"),
-            ]
-        )
+    said = refused(
+        [
+            "denoise",
+            "--in",
+            str(tmp_path / "noisy.npy"),
+            "--out",
+            str(tmp_path / "nope" / "clean.npy"),
+        ],
+        capsys,
+    )
+    assert re.search("the folder of --out .* does not exist", said), said

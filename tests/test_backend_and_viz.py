@@ -23,6 +23,18 @@ def test_seed_everything_makes_initialisation_repeatable():
     assert np.array_equal(w1, w2) and np.array_equal(n1, n2)
 
 
+@pytest.mark.parametrize(
+    "gpus, setting, deterministic",
+    [([], "", True), (["GPU:0"], "", False), (["GPU:0"], "1", True), ([], "0", False)],
+)
+def test_op_determinism_is_on_for_a_cpu_and_only_on_request_for_a_gpu(
+    monkeypatch, gpus, setting, deterministic
+):
+    monkeypatch.setattr(backend, "_GPUS", gpus)
+    monkeypatch.setenv(backend.DETERMINISM_ENV, setting)
+    assert backend.deterministic_ops() is deterministic
+
+
 @pytest.mark.parametrize("seed", [-1, 1.5, True, "0"])
 def test_seed_everything_refuses_bad_seeds(seed):
     with pytest.raises(ValueError, match="seed must be a non-negative int"):

@@ -58,6 +58,24 @@ def test_every_page_is_in_the_toc_and_every_toc_entry_exists():
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.name)
+def test_committed_outputs_come_from_the_current_standard_profile(notebook):
+    # nbval masks the profile line, so a stale one (old settings) would pass unnoticed there.
+    from mnistgan_lib.core import config
+
+    expected = str(config.PROFILES["standard"])
+    printed = [
+        line
+        for cell in code_cells(notebook)
+        for output in cell.get("outputs", [])
+        for line in "".join(output.get("text", "")).splitlines()
+        if line.startswith("Profile: ")
+    ]
+    assert all(line == expected for line in printed), (
+        f"stale outputs: {printed} is not {expected!r}; re-run python tasks.py execute"
+    )
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.name)
 def test_code_lines_fit_the_html_column(notebook):
     long = [
         f"cell {index}: {line!r}"
@@ -97,7 +115,7 @@ def test_first_code_cell_installs_this_repository_only_on_colab(notebook):
 def test_committed_outputs_are_clean(notebook):
     cells = code_cells(notebook)
     assert all(cell["execution_count"] is not None for cell in cells[1:] if cell["source"]), (
-        "commit the notebook executed top to bottom (python tasks.py execute)"
+        "commit the notebook executed top to bottom (python3 tasks.py execute)"
     )
     counts = [cell["execution_count"] for cell in cells if cell["execution_count"] is not None]
     assert counts == sorted(counts), "cells were run out of order"

@@ -34,9 +34,10 @@ def test_profiles_grow_in_cost():
     assert quick.eval_samples < standard.eval_samples == full.eval_samples
 
 
-def test_profile_prints_on_one_line_starting_with_its_name():
-    text = str(config.PROFILES["quick"])
-    assert text.startswith("Profile: quick (") and "\n" not in text and "2,048" in text
+@pytest.mark.parametrize("name", ["quick", "standard", "full"])
+def test_profile_prints_on_one_line_starting_with_its_name_that_fits_the_book_column(name):
+    text = str(config.PROFILES[name])
+    assert text.startswith(f"Profile: {name}: ") and "\n" not in text and len(text) <= 88
 
 
 def test_data_path(monkeypatch):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import re
+
 import numpy as np
 import pytest
 
@@ -50,7 +53,7 @@ def test_a_directory_is_not_a_file(tmp_path):
 
 def test_garbage_bytes_are_reported_as_corrupt(tmp_path):
     path = tmp_path / "mnist.npz"
-    path.write_bytes(b"this is not a zip archive at all" * 10)
+    path.write_bytes(b"PK\x03\x04" + bytes(range(256)) * 2)  # a zip archive's start, then noise
     with pytest.raises(
         MnistFileError,
         match=r"mnist\.npz: cannot be read as an \.npz archive, it is truncated or corrupt"
@@ -255,6 +258,102 @@ def test_csv_that_is_binary(tmp_path):
 def test_csv_missing_file(tmp_path):
     with pytest.raises(MnistFileError, match=r"gone\.csv: no such file\. Fix: pass the path"):
         data.load_mnist_csv(tmp_path / "gone.csv")
+
+
+@pytest.mark.parametrize("header", [True, False])
+def test_csv_with_a_byte_order_mark_and_windows_line_ends(tmp_path, tiny_mnist, header):
+    (x_train, y_train), _ = tiny_mnist
+    rows = csv_rows(x_train, y_train)
+    if header:
+        rows.insert(0, ",".join(["label"] + [f"p{i}" for i in range(784)]))
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(rows).encode() + b"\r\n")  # "CSV UTF-8"
+    images, labels = data.load_mnist_csv(path)
+    assert np.array_equal(images, x_train) and np.array_equal(labels, y_train)
+
+
+# --- a folder of CSV files, and files of another kind ----------------------------------------
+
+
+def test_a_folder_of_mnist_train_and_test_csv_is_mnist(tmp_path, tiny_mnist, monkeypatch):
+    (x_train, y_train), (x_test, y_test) = tiny_mnist
+    data.save_mnist_csv(tmp_path / "mnist_train.csv", x_train, y_train)
+    data.save_mnist_csv(tmp_path / "mnist_test.csv", x_test, y_test)
+    monkeypatch.setenv(config.DATA_ENV, str(tmp_path))
+    (train_images, train_labels), (test_images, test_labels) = data.load_mnist()
+    assert np.array_equal(train_images, x_train) and np.array_equal(test_labels, y_test)
+    assert data.mnist_source() == tmp_path
+    (tmp_path / "mnist_train.csv").unlink()
+    assert data.mnist_source() is None
+    with pytest.raises(
+        MnistFileError,
+        match=r"this folder has no mnist_train\.csv \(found: mnist_test\.csv\)\. Fix: "
+        r"MNISTGAN_DATA takes an \.npz in the Keras layout .* or a folder holding",
+    ):
+        data.load_mnist()
+
+
+def npy_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "write, described",
+    [
+        (lambda path: path.write_bytes(npy_bytes(np.zeros((2, 28, 28), np.uint8))), "a NumPy .npy"),
+        (lambda path: path.write_text("label,p0\n1,0\n"), "a CSV text file"),
+        (lambda path: path.write_bytes(b""), r"an empty file \(0 bytes\)"),
+        (lambda path: path.write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(50)), "an HDF5 file"),
+        (lambda path: path.write_bytes(b"\x1f\x8b" + bytes(50)), "a gzip-compressed file"),
+    ],
+)
+def test_another_kind_of_file_is_named_for_what_it_is(tmp_path, write, described):
+    path = tmp_path / "mnist.npz"
+    write(path)
+    with pytest.raises(MnistFileError) as caught:
+        data.load_mnist_npz(path)
+    message = str(caught.value)
+    assert re.search(f"mnist\\.npz: this is {described}", message), message
+    assert "not an .npz archive of MNIST" in message and "truncated" not in message
+
+
+def test_mnist_source_is_the_setting_or_the_keras_download(tmp_path, tiny_npz, monkeypatch):
+    monkeypatch.setenv(config.DATA_ENV, str(tiny_npz))
+    assert data.mnist_source() == tiny_npz
+    monkeypatch.setenv(config.DATA_ENV, str(tmp_path / "nowhere.npz"))
+    assert data.mnist_source() is None
+    monkeypatch.delenv(config.DATA_ENV)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    assert data.mnist_source() is None
+    (tmp_path / "keras" / "datasets").mkdir(parents=True)
+    (tmp_path / "keras" / "datasets" / "mnist.npz").write_bytes(tiny_npz.read_bytes())
+    assert data.mnist_source() == tmp_path / "keras" / "datasets" / "mnist.npz"
+
+
+def test_read_npy_says_what_a_file_is_instead_of_quoting_numpy(tmp_path):
+    from mnistgan_lib.core import files
+
+    np.save(tmp_path / "ok.npy", np.ones((2, 28, 28), np.float32))
+    assert files.read_npy(tmp_path / "ok.npy").shape == (2, 28, 28)
+    np.save(tmp_path / "objects.npy", np.array([{}, []], dtype=object), allow_pickle=True)
+    with pytest.raises(ValueError, match=r"holds Python objects \(dtype object\), which are not"):
+        files.read_npy(tmp_path / "objects.npy")
+    (tmp_path / "cut.npy").write_bytes((tmp_path / "ok.npy").read_bytes()[:200])
+    with pytest.raises(
+        ValueError,
+        match=r"cut\.npy cannot be read as a \.npy array: it is "
+        r"truncated or corrupt",
+    ):
+        files.read_npy(tmp_path / "cut.npy")
+    (tmp_path / "picture.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(20))
+    with pytest.raises(
+        ValueError,
+        match=r"picture\.png cannot be read as a \.npy array: it is a "
+        r"PNG image\. Images are read from one \.npy array",
+    ):
+        files.read_npy(tmp_path / "picture.png")
 
 
 # --- subsets and batching ------------------------------------------------------------------

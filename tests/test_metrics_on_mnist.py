@@ -1,7 +1,8 @@
 """The measuring kit on real MNIST: the judge is accurate; every metric orders known cases right.
 
-These tests read the real data through MNISTGAN_DATA (CI always sets it); without it they are
-skipped with a message saying so.
+These tests read the real data (the file MNISTGAN_DATA names, or Keras's earlier download); where
+MNIST cannot be loaded they are skipped with a message saying so, and CI, which sets
+MNISTGAN_REQUIRE_MNIST=1, fails instead.
 """
 
 from __future__ import annotations

@@ -104,14 +104,18 @@ def test_the_mismatch_says_which_settings_make_another_run():
         is None
     )
     assert config.mismatch(a_config(model="wgan-gp", seed=1, train_images=512)) == (
-        "model='dcgan', not 'wgan-gp'; seed=0, not 1; train_images=None, not 512; "
-        "stabilization='smooth [0.9, 1] + flip 0.05', not 'none'"
+        "the recorded run trains model dcgan, this one asks for model wgan-gp; "
+        "the recorded run has seed 0, this one asks for seed 1; "
+        "the recorded run trained on all 60,000 training images, this one asks for 512 training "
+        "images (a seeded subset, --train-images 512); "
+        "the recorded run used stabilization 'smooth [0.9, 1] + flip 0.05', this one asks for no "
+        "stabilization"
     )
     noisy = a_config(stabilization=Stabilization(instance_noise=0.1))
     longer = dataclasses.replace(noisy, epochs=4)
     assert noisy.with_noise_schedule(32).mismatch(longer.with_noise_schedule(32)) == (
-        "stabilization='instance noise 0.1 over 96 steps', "
-        "not 'instance noise 0.1 over 128 steps'; "
+        "the recorded run used stabilization 'instance noise 0.1 over 96 steps', this one asks "
+        "for stabilization 'instance noise 0.1 over 128 steps'; "
         "instance noise is annealed to zero over the whole run, so the run's length is fixed"
     )
 
@@ -159,8 +163,9 @@ def test_a_run_folder_refuses_another_run_and_records_a_longer_one(tmp_path):
     folder.start(a_config())
     with pytest.raises(
         ValueError,
-        match=r"holds a run with seed=0, not 1; resume it with the same "
-        r"settings or choose another --out folder",
+        match=r"holds another run: the recorded run has seed 0, this one asks for seed 1\. "
+        r"Resume it with its own settings: python -m mnistgan_lib train dcgan .*--seed 0 .*; "
+        r"or choose another --out folder",
     ):
         folder.start(a_config(seed=1))
     folder.start(a_config(epochs=5, eval_every=1))

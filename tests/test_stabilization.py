@@ -133,7 +133,7 @@ def test_a_run_records_its_stabilization_and_refuses_to_resume_with_other_settin
     assert (
         recorded["real_labels"] == [0.9, 0.9] and recorded["anneal_steps"] == 4
     )  # 1 epoch of 256 // 64 steps
-    with pytest.raises(ValueError, match="holds a run with stabilization="):
+    with pytest.raises(ValueError, match="holds another run: the recorded run used stabilization"):
         training.train(tiny_run("dcgan", epochs=1), out)
 
 

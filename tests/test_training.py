@@ -103,7 +103,9 @@ def test_records_of_an_epoch_cut_short_are_dropped_on_resume(tiny_data, tmp_path
 def test_a_folder_of_another_run_is_refused(tiny_data, tmp_path):
     training.train(tiny_run(epochs=1), tmp_path / "run")
     with pytest.raises(
-        ValueError, match=r"holds a run with model='dcgan', not 'dcgan-compact'.*another --out"
+        ValueError,
+        match=r"holds another run: the recorded run trains model dcgan, this one asks for model "
+        r"dcgan-compact.*another --out",
     ):
         training.train(tiny_run("dcgan-compact", epochs=1), tmp_path / "run")
 
@@ -169,9 +171,8 @@ def test_instance_noise_is_annealed_over_the_whole_run_and_fixes_its_length(tiny
     longer = dataclasses.replace(noisy, epochs=2)
     with pytest.raises(
         ValueError,
-        match=r"stabilization='instance noise 0.1 over 4 steps', not "
-        r"'instance noise 0.1 over 8 steps'; instance noise is "
-        r"annealed",
+        match=r"stabilization 'instance noise 0.1 over 4 steps', this one asks for "
+        r"stabilization 'instance noise 0.1 over 8 steps'; instance noise is annealed",
     ):
         training.train(longer, tmp_path / "run")
 

@@ -12,11 +12,14 @@ import os
 import sys
 from collections.abc import Iterator
 
+from mnistgan_lib.core.errors import InputError
+
 # Set before TensorFlow is imported; later settings are not read.
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 VERBOSE_ENV = "MNISTGAN_TF_VERBOSE"
+DETERMINISM_ENV = "MNISTGAN_DETERMINISTIC"  # 1: deterministic ops on a GPU too; 0: nowhere
 
 
 @contextlib.contextmanager
@@ -59,11 +62,25 @@ def device_report() -> str:
 
 
 def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and TensorFlow, and make TensorFlow's ops deterministic."""
+    """Seed Python, NumPy and TensorFlow, and make TensorFlow's ops deterministic where
+    `deterministic_ops()` says so (always on a CPU)."""
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+        raise InputError(f"seed must be a non-negative int, got {seed!r}")
     keras.utils.set_random_seed(seed)
-    tf.config.experimental.enable_op_determinism()
+    if deterministic_ops():
+        tf.config.experimental.enable_op_determinism()
 
 
-__all__ = ["tf", "keras", "gpu_names", "device_report", "seed_everything"]
+def deterministic_ops() -> bool:
+    """Whether `seed_everything` turns on TensorFlow's op determinism: on a CPU, yes; on a GPU
+    only with MNISTGAN_DETERMINISTIC=1, because some ops have no deterministic GPU kernel and
+    raise under it (and the others run slower). MNISTGAN_DETERMINISTIC=0 turns it off everywhere."""
+    setting = os.environ.get(DETERMINISM_ENV, "").strip().lower()
+    if setting in ("1", "true", "yes", "on"):
+        return True
+    if setting in ("0", "false", "no", "off"):
+        return False
+    return not _GPUS
+
+
+__all__ = ["tf", "keras", "gpu_names", "device_report", "seed_everything", "deterministic_ops"]

@@ -7,8 +7,9 @@
   notebook outputs come from; a few minutes a chapter on a laptop CPU.
 - ``full``: trains the published weights from scratch (a GPU helps).
 
-`MNISTGAN_DATA` names an MNIST ``.npz`` file in the Keras layout; without it
-the Keras download is used, which needs the internet.
+`MNISTGAN_DATA` names MNIST: an ``.npz`` file in the Keras layout, or a folder
+holding ``mnist_train.csv`` and ``mnist_test.csv``; without it the Keras
+download is used, which needs the internet.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from mnistgan_lib.core.errors import InputError
 
 PROFILE_ENV = "MNISTGAN_PROFILE"
 DATA_ENV = "MNISTGAN_DATA"
@@ -33,10 +36,12 @@ class Profile:
     summary: str
 
     def __str__(self) -> str:
+        # One line of at most 88 characters: the chapters print it under their imports.
         images = "all 60,000" if self.train_images is None else f"{self.train_images:,}"
+        epochs = f"{self.epochs} epoch{'s' if self.epochs != 1 else ''}"
         return (
-            f"Profile: {self.name} ({self.summary}; {images} training images, "
-            f"{self.epochs} epoch(s) per main run, {self.eval_samples:,} samples per evaluation)"
+            f"Profile: {self.name}: {images} training images, {epochs} a run, "
+            f"{self.eval_samples:,} samples measured"
         )
 
 
@@ -55,7 +60,7 @@ def get_profile(name: str | None = None) -> Profile:
     key = chosen.strip().lower()
     if key not in PROFILES:
         origin = "argument" if name is not None else f"environment variable {PROFILE_ENV}"
-        raise ValueError(
+        raise InputError(
             f"unknown run profile {chosen!r} (from the {origin}); "
             f"choose one of {', '.join(PROFILES)}, e.g. {PROFILE_ENV}=quick"
         )
@@ -63,6 +68,6 @@ def get_profile(name: str | None = None) -> Profile:
 
 
 def data_path() -> Path | None:
-    """The MNIST file named by `MNISTGAN_DATA`, or None when it is not set."""
+    """The MNIST file or folder named by `MNISTGAN_DATA`, or None when it is not set."""
     value = os.environ.get(DATA_ENV, "").strip()
     return Path(value).expanduser() if value else None

@@ -1,4 +1,5 @@
-"""MNIST from an `.npz` (Keras layout) or a CSV file, checked, and batched for training.
+"""MNIST from an `.npz` (Keras layout), a CSV file or a folder of two CSV files, checked, and
+batched for training.
 
 Every reader returns `uint8` images of shape (N, 28, 28) and `uint8` labels in
 0..9, or raises `MnistFileError` with the file, the problem and the fix. The
@@ -13,15 +14,21 @@ from pathlib import Path
 
 import numpy as np
 
-from mnistgan_lib.core import config
+from mnistgan_lib.core import config, files
+from mnistgan_lib.core.errors import InputError
 from mnistgan_lib.core.pixels import IMAGE_SHAPE, PIXELS, to_gan_range
 
 NUM_CLASSES = 10
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
+CSV_FILES = ("mnist_train.csv", "mnist_test.csv")  # a folder of these is MNIST too
+EXPECTED = (
+    f"{config.DATA_ENV} takes an .npz in the Keras layout (x_train, y_train, x_test, y_test) or "
+    f"a folder holding {CSV_FILES[0]} and {CSV_FILES[1]}"
+)
 Split = tuple[np.ndarray, np.ndarray]
 
 
-class MnistFileError(ValueError):
+class MnistFileError(InputError):
     """A file that cannot be read as MNIST; the message says which, why, and the fix."""
 
     def __init__(self, path: str | os.PathLike | None, problem: str, fix: str):
@@ -66,6 +73,15 @@ def load_mnist_npz(path: str | os.PathLike) -> tuple[Split, Split]:
             "no such file" if not path.exists() else "this is not a file",
             f"point {config.DATA_ENV} at an existing mnist.npz, "
             "e.g. export MNISTGAN_DATA=$HOME/data/mnist.npz",
+        )
+    kind = files.kind_of(path)
+    if kind in ("npy", "csv", "text", "hdf5", "gzip", "png", "pickle", "empty"):
+        # Another kind of file altogether: say what it is rather than that it is corrupt.
+        single_csv = "; read one CSV file with data.load_mnist_csv" if kind == "csv" else ""
+        raise MnistFileError(
+            path,
+            f"this is {files.describe(path)}, not an .npz archive of MNIST",
+            f"{EXPECTED}{single_csv}",
         )
     try:
         # allow_pickle=False: a data file must never run code when read.
@@ -140,7 +156,7 @@ def load_mnist_csv(path: str | os.PathLike) -> Split:
     if not path.is_file():
         raise MnistFileError(path, "no such file", "pass the path of an existing MNIST CSV file")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Excel's "CSV UTF-8") too
     except UnicodeDecodeError as error:
         raise MnistFileError(
             path, f"is not a text file ({error})", "pass a plain-text CSV file"
@@ -173,10 +189,30 @@ def save_mnist_csv(path: str | os.PathLike, images: np.ndarray, labels: np.ndarr
     np.savetxt(path, table, fmt="%d", delimiter=",", header=header, comments="")
 
 
+def load_mnist_csv_folder(folder: str | os.PathLike) -> tuple[Split, Split]:
+    """Read ((x_train, y_train), (x_test, y_test)) from a folder holding mnist_train.csv and
+    mnist_test.csv (rows `label,p0,...,p783`, as `load_mnist_csv` reads them)."""
+    folder = Path(folder).expanduser()
+    missing = [name for name in CSV_FILES if not (folder / name).is_file()]
+    if missing:
+        found = sorted(path.name for path in folder.iterdir())[:8] if folder.is_dir() else []
+        listed = ", ".join(found) or "nothing"
+        raise MnistFileError(
+            folder,
+            f"this folder has no {' and no '.join(missing)} (found: {listed})",
+            f"{EXPECTED}; name the two CSV files {CSV_FILES[0]} and {CSV_FILES[1]}",
+        )
+    train, test = (load_mnist_csv(folder / name) for name in CSV_FILES)
+    return train, test
+
+
 def load_mnist(path: str | os.PathLike | None = None) -> tuple[Split, Split]:
-    """MNIST as ((x_train, y_train), (x_test, y_test)) from `path`, `MNISTGAN_DATA` or Keras."""
-    chosen = Path(path) if path is not None else config.data_path()
+    """MNIST as ((x_train, y_train), (x_test, y_test)) from `path` or `MNISTGAN_DATA` (an .npz in
+    the Keras layout, or a folder of mnist_train.csv and mnist_test.csv), else Keras's download."""
+    chosen = Path(path).expanduser() if path is not None else config.data_path()
     if chosen is not None:
+        if chosen.is_dir():
+            return load_mnist_csv_folder(chosen)
         return load_mnist_npz(chosen)
     from mnistgan_lib.core.backend import keras
 
@@ -187,9 +223,27 @@ def load_mnist(path: str | os.PathLike | None = None) -> tuple[Split, Split]:
             None,
             f"MNIST could not be downloaded ({type(error).__name__}: {error})",
             f"on a machine without internet set {config.DATA_ENV} to the path of an mnist.npz "
-            "in the Keras layout, e.g. export MNISTGAN_DATA=../shared/data/mnist.npz",
+            "in the Keras layout (or of a folder holding mnist_train.csv and mnist_test.csv), "
+            "e.g. export MNISTGAN_DATA=../shared/data/mnist.npz",
         ) from error
     return (x_train, y_train), (x_test, y_test)
+
+
+def keras_cache_file() -> Path:
+    """Where Keras keeps its MNIST download ($KERAS_HOME or ~/.keras, then datasets/mnist.npz)."""
+    home = os.environ.get("KERAS_HOME") or os.path.join("~", ".keras")
+    return Path(home).expanduser() / "datasets" / "mnist.npz"
+
+
+def mnist_source() -> Path | None:
+    """Where `load_mnist()` reads MNIST without the internet: the file or folder `MNISTGAN_DATA`
+    names if it exists, else Keras's earlier download; None when neither is there."""
+    chosen = config.data_path()
+    if chosen is not None:
+        csv_folder = chosen.is_dir() and all((chosen / name).is_file() for name in CSV_FILES)
+        return chosen if chosen.is_file() or csv_folder else None
+    cached = keras_cache_file()
+    return cached if cached.is_file() else None
 
 
 def is_whole_number(value) -> bool:
@@ -200,13 +254,13 @@ def is_whole_number(value) -> bool:
 def take_subset(images: np.ndarray, labels: np.ndarray, count: int | None, seed: int = 0) -> Split:
     """A seeded random subset of `count` examples (all of them when `count` is None)."""
     if len(images) != len(labels):
-        raise ValueError(
+        raise InputError(
             f"images ({len(images)}) and labels ({len(labels)}) must have the same length"
         )
     if count is None or count >= len(images):
         return images, labels
     if count <= 0:
-        raise ValueError(f"count must be positive or None, got {count}")
+        raise InputError(f"count must be positive or None, got {count}")
     order = np.random.default_rng(seed).permutation(len(images))[:count]
     return images[order], labels[order]
 
@@ -218,7 +272,7 @@ def make_dataset(
     from mnistgan_lib.core.backend import tf
 
     if batch_size <= 0 or batch_size > len(images):
-        raise ValueError(
+        raise InputError(
             f"batch_size must be in 1..{len(images)} (the number of images), got {batch_size}"
         )
     scaled = to_gan_range(images)
@@ -245,11 +299,11 @@ def make_epoch_batches(
     from mnistgan_lib.core.backend import tf
 
     if batch_size <= 0 or batch_size > len(images):
-        raise ValueError(
+        raise InputError(
             f"batch_size must be in 1..{len(images)} (the number of images), got {batch_size}"
         )
     if labels is not None and np.shape(labels) != (len(images),):
-        raise ValueError(
+        raise InputError(
             f"labels must hold one class per image, shape ({len(images)},), "
             f"got shape {np.shape(labels)}"
         )

@@ -17,6 +17,8 @@ import math
 import numpy as np
 from PIL import Image
 
+from mnistgan_lib.core.errors import InputError, InputTypeError
+
 IMAGE_SHAPE = (28, 28)
 PIXELS = IMAGE_SHAPE[0] * IMAGE_SHAPE[1]  # numbers per flattened digit
 NAN_FIX = "the generator that made them has diverged (retrain it or resume from a checkpoint)"
@@ -33,7 +35,7 @@ def check_stack(images: np.ndarray, name: str = "images", nan_fix: str = NAN_FIX
     """A stack of digits as float32 (N, 28, 28): dtype, shape, emptiness and NaN checked."""
     array = np.asarray(images)
     if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
-        raise TypeError(
+        raise InputTypeError(
             f"{name} have dtype {array.dtype}; give numeric pixels "
             "(uint8 0..255, or floats in [0, 1] or [-1, 1])"
         )
@@ -41,7 +43,7 @@ def check_stack(images: np.ndarray, name: str = "images", nan_fix: str = NAN_FIX
     finite = np.isfinite(array)
     if not finite.all():
         bad = int((~finite).any(axis=(1, 2)).sum())
-        raise ValueError(f"{name} contain NaN or infinite pixels in {bad} image(s); {nan_fix}")
+        raise InputError(f"{name} contain NaN or infinite pixels in {bad} image(s); {nan_fix}")
     return array
 
 
@@ -51,11 +53,11 @@ def _shaped(array: np.ndarray, name: str) -> np.ndarray:
         array = array[..., 0]
     if array.ndim != 3 or array.shape[1:] != IMAGE_SHAPE:
         hint = "; for a single digit pass images[None]" if array.shape == IMAGE_SHAPE else ""
-        raise ValueError(
+        raise InputError(
             f"{name} have shape {array.shape}; expected (N, 28, 28) or (N, 28, 28, 1){hint}"
         )
     if len(array) == 0:
-        raise ValueError(f"{name} are empty (shape {array.shape}); give at least one image")
+        raise InputError(f"{name} are empty (shape {array.shape}); give at least one image")
     return array
 
 
@@ -65,7 +67,7 @@ def _check_span(
     """`stack` itself, or a ValueError giving its span, the range expected and `fix`."""
     least, most = float(stack.min()), float(stack.max())
     if least < low - slack or most > high + slack:
-        raise ValueError(
+        raise InputError(
             f"{name} span [{least:.3g}, {most:.3g}]; expected pixels in [{low:g}, {high:g}]: {fix}"
         )
     return stack
@@ -79,12 +81,12 @@ def check_unit_range(
     """Float pixels in [0, 1] as float32 (N, 28, 28), or an error that says what is wrong."""
     dtype = np.asarray(images).dtype
     if np.issubdtype(dtype, np.integer):  # NumPy's bool is no integer
-        raise TypeError(
+        raise InputTypeError(
             f"{name} have integer dtype {dtype}; give float pixels in [0, 1] "
             "(uint8 pixels 0..255: pass images / 255 or pixels.to_unit_range(images))"
         )
     if not np.issubdtype(dtype, np.floating):
-        raise TypeError(
+        raise InputTypeError(
             f"{name} have dtype {dtype}; give float pixels in [0, 1], e.g. images.astype('float32')"
         )
     return _check_span(check_stack(images, name, nan_fix), 0.0, 1.0, name, UNIT_FIXES)
@@ -104,7 +106,7 @@ def _bytes(images: np.ndarray, caller: str) -> np.ndarray:
     """uint8 pixels as (N, 28, 28), or an error naming `caller`."""
     array = np.asarray(images)
     if array.dtype != np.uint8:
-        raise TypeError(
+        raise InputTypeError(
             f"images have dtype {array.dtype}; {caller} expects uint8 pixels 0..255 "
             "as load_mnist returns them (floats are scaled already)"
         )
@@ -125,30 +127,60 @@ def from_gan_range(images: np.ndarray) -> np.ndarray:
     """Numbers in [-1, 1], any shape, as float32 in [0, 1] (stray values clipped)."""
     array = np.asarray(images)
     if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
-        raise TypeError(
+        raise InputTypeError(
             f"images have dtype {array.dtype}; from_gan_range expects numbers in [-1, 1]"
         )
     if np.isnan(array).any():
-        raise ValueError(f"images contain NaN; {NAN_FIX}")
+        raise InputError(f"images contain NaN; {NAN_FIX}")
     return np.clip((array.astype(np.float32) + 1.0) / 2.0, 0.0, 1.0)
+
+
+# What every command that reads images accepts (`as_gan_range`, `as_unit_range`), in words.
+ACCEPTED_RANGES = (
+    "(N, 28, 28) or (N, 28, 28, 1) pixels as integers 0..255 (e.g. uint8), "
+    "floats in [0, 1], floats in [-1, 1] (any negative pixel means [-1, 1]) "
+    "or floats in [0, 255] (any pixel above 1)"
+)
 
 
 def as_gan_range(samples: np.ndarray, name: str = "samples") -> np.ndarray:
     """Samples in any of the three ranges, told apart by values, as (N, 28, 28, 1) in [-1, 1].
 
-    Negative values mean [-1, 1], values above 1 mean 0..255, and anything else is read as [0, 1];
-    so a [-1, 1] stack without a single negative pixel is misread as [0, 1].
+    Integers mean 0..255. For floats, negative values mean [-1, 1], values above 1 mean 0..255,
+    and anything else is read as [0, 1]; so a [-1, 1] stack without a single negative pixel is
+    misread as [0, 1]. (`ACCEPTED_RANGES` says this in words.)
     """
+    stack, scale = _told_apart(samples, name)
+    if scale == "gan":
+        return np.clip(stack, -1.0, 1.0)[..., None]
+    unit = stack / 255.0 if scale == "bytes" else stack
+    return (unit * 2.0 - 1.0)[..., None]
+
+
+def as_unit_range(samples: np.ndarray, name: str = "images") -> np.ndarray:
+    """Images in any range `as_gan_range` accepts, as float32 (N, 28, 28) in [0, 1]."""
+    stack, scale = _told_apart(samples, name)
+    if scale == "gan":
+        return np.clip((stack + 1.0) / 2.0, 0.0, 1.0)
+    return stack / 255.0 if scale == "bytes" else np.clip(stack, 0.0, 1.0)
+
+
+def _told_apart(samples: np.ndarray, name: str) -> tuple[np.ndarray, str]:
+    """A checked float32 stack (N, 28, 28) and its range: 'bytes', 'unit' or 'gan'."""
+    integers = np.issubdtype(np.asarray(samples).dtype, np.integer)
     stack = check_stack(samples, name, "a diverged model made them?")
     low, high = float(stack.min()), float(stack.max())
     if low < -1 - GAN_SLACK or high > 255 + GAN_SLACK or (low < 0 and high > 1 + GAN_SLACK):
-        raise ValueError(
+        raise InputError(
             f"{name} span [{low:.3g}, {high:.3g}]; expected values in [-1, 1], [0, 1] or [0, 255]"
         )
-    if low < 0:
-        return np.clip(stack, -1.0, 1.0)[..., None]
-    unit = stack / 255.0 if high > 1 + GAN_SLACK else stack
-    return (unit * 2.0 - 1.0)[..., None]
+    if integers and low < 0:
+        raise InputError(
+            f"{name} are integers spanning [{low:.3g}, {high:.3g}]; integer pixels must be 0..255"
+        )
+    if integers or high > 1 + GAN_SLACK:
+        return stack, "bytes"
+    return stack, "gan" if low < 0 else "unit"
 
 
 def to_bytes(images: np.ndarray) -> np.ndarray:
@@ -168,9 +200,9 @@ def tile(images: np.ndarray, columns: int = 10, band: int = 0) -> np.ndarray:
     `band` black pixel rows above each row of digits leave room for captions.
     """
     if columns < 1:
-        raise ValueError(f"columns must be a positive number of images per row, got {columns}")
+        raise InputError(f"columns must be a positive number of images per row, got {columns}")
     if band < 0:
-        raise ValueError(f"band must be a number of pixel rows, 0 or more, got {band}")
+        raise InputError(f"band must be a number of pixel rows, 0 or more, got {band}")
     digits = to_bytes(images)
     height, width = IMAGE_SHAPE[0] + band, IMAGE_SHAPE[1]
     canvas = np.zeros((math.ceil(len(digits) / columns) * height, columns * width), np.uint8)
@@ -197,7 +229,7 @@ def nearest_neighbour_distances(
     images = check_stack(images, "images", "check the generator that made them")
     references = check_stack(references, "references", "check where they were loaded from")
     if batch_size < 1:
-        raise ValueError(f"batch_size must be a positive number of images, got {batch_size}")
+        raise InputError(f"batch_size must be a positive number of images, got {batch_size}")
     flat_refs = _flat_unit(references)
     ref_norms = (flat_refs**2).sum(axis=1)
     nearest = []

@@ -12,10 +12,12 @@ import json
 import os
 from pathlib import Path
 
+from mnistgan_lib.core.errors import InputError
+
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 
 
-class WeightsError(ValueError):
+class WeightsError(InputError):
     """Weights that cannot be used; the message names the file, the problem and the fix."""
 
 

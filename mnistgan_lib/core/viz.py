@@ -7,6 +7,7 @@ from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
 
 from mnistgan_lib.core import pixels
+from mnistgan_lib.core.errors import InputError
 
 CAPTION_BAND = 8  # black pixel rows above each row of digits, where its captions go
 
@@ -20,10 +21,10 @@ def show_digits(
 ) -> Figure:
     """Draw digits (uint8 0..255, or floats in [-1, 1]) white on black in a grid, with captions."""
     if ncols < 1 or not scale > 0:
-        raise ValueError(f"ncols must be >= 1 and scale > 0, got ncols={ncols}, scale={scale}")
+        raise InputError(f"ncols must be >= 1 and scale > 0, got ncols={ncols}, scale={scale}")
     count = len(pixels.check_stack(images))  # its messages say what is wrong with the stack
     if captions is not None and len(captions) != count:
-        raise ValueError(f"{len(captions)} captions for {count} images; give one per image")
+        raise InputError(f"{len(captions)} captions for {count} images; give one per image")
     band = CAPTION_BAND if captions is not None else 0
     side, height = 28, 28 + band  # one digit's cell, in pixels of the tiled picture
     canvas = pixels.tile(images, ncols, band)

@@ -7,6 +7,7 @@ import io
 import ipywidgets
 import numpy as np
 
+from mnistgan_lib.core.errors import InputError
 from mnistgan_lib.core.pixels import grid_image
 
 
@@ -25,11 +26,11 @@ def latent_explorer(
     A `conditional` generator (called as generator([noise, label])) also gets a digit picker.
     """
     if not 1 <= coordinates <= latent_dim:
-        raise ValueError(
+        raise InputError(
             f"coordinates must be between 1 and latent_dim={latent_dim}, got {coordinates}"
         )
     if seeds < 0:
-        raise ValueError(f"seeds must be the largest noise seed offered (0 or more), got {seeds}")
+        raise InputError(f"seeds must be the largest noise seed offered (0 or more), got {seeds}")
     digit = (
         ipywidgets.Dropdown(options=list(range(10)), value=3, description="digit")
         if conditional

@@ -16,6 +16,7 @@ import numpy as np
 
 from mnistgan_lib.core import data, pixels
 from mnistgan_lib.core.backend import keras, tf
+from mnistgan_lib.core.errors import InputError
 
 
 def mlp(
@@ -90,7 +91,7 @@ def train_with_clock(
     Only the training steps are timed.
     """
     if steps < 1 or eval_every < 1:
-        raise ValueError(f"steps and eval_every must be >= 1, got {steps} and {eval_every}")
+        raise InputError(f"steps and eval_every must be >= 1, got {steps} and {eval_every}")
     batches = iter(data.make_dataset(*train, batch_size=batch_size, seed=seed).repeat())
     step_fn = _train_step(model, optimizer)
     # Create the optimizer's slots before tf.function traces.

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from mnistgan_lib.core.errors import InputError
+
 
 def _checked(grid, p, q) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The grid and two distributions on it, checked.
@@ -21,15 +23,15 @@ def _checked(grid, p, q) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """
     grid, p, q = (np.asarray(a, dtype=np.float64) for a in (grid, p, q))
     if grid.ndim != 1 or len(grid) < 2 or np.any(np.diff(grid) <= 0):
-        raise ValueError(f"grid must be at least two increasing points, got shape {grid.shape}")
+        raise InputError(f"grid must be at least two increasing points, got shape {grid.shape}")
     for name, mass in (("p", p), ("q", q)):
         if mass.shape != grid.shape:
-            raise ValueError(
+            raise InputError(
                 f"{name} must hold one probability per grid point, "
                 f"shape {grid.shape}, got {mass.shape}"
             )
         if np.any(mass < 0) or not np.isclose(mass.sum(), 1.0):
-            raise ValueError(
+            raise InputError(
                 f"{name} must be non-negative and sum to 1 (a distribution), "
                 f"got sum {mass.sum():.6g}"
             )
@@ -44,7 +46,7 @@ def uniform_block(grid, start: float, width: float) -> np.ndarray:
     grid = np.asarray(grid, dtype=np.float64)
     inside = (grid >= start - 1e-9) & (grid < start + width - 1e-9)
     if not inside.any():
-        raise ValueError(
+        raise InputError(
             f"no grid point lies in [{start}, {start + width}); widen the block or extend the grid"
         )
     return inside / inside.sum()
@@ -54,13 +56,13 @@ def check_densities(p, q, dx: float) -> tuple[np.ndarray, np.ndarray]:
     """Two distributions on the same grid: same shape, non-negative, and a grid spacing dx > 0."""
     p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
     if p.shape != q.shape:
-        raise ValueError(
+        raise InputError(
             f"the two distributions must be on the same grid, got shapes {p.shape} and {q.shape}"
         )
     if np.any(p < 0) or np.any(q < 0):
-        raise ValueError("probabilities and densities must be >= 0 everywhere")
+        raise InputError("probabilities and densities must be >= 0 everywhere")
     if not dx > 0:
-        raise ValueError(f"dx (the grid spacing) must be > 0, got {dx!r}")
+        raise InputError(f"dx (the grid spacing) must be > 0, got {dx!r}")
     return p, q
 
 

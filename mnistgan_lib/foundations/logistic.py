@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mnistgan_lib.core.data import NUM_CLASSES
+from mnistgan_lib.core.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ def _check_features(x: np.ndarray) -> np.ndarray:
     """
     x = np.asarray(x)
     if x.ndim != 2 or not np.issubdtype(x.dtype, np.number) or not np.isfinite(x).all():
-        raise ValueError(
+        raise InputError(
             "x must be a 2-D array (N examples, D features) of finite numbers, "
             f"got {x.dtype} {x.shape}; "
             "flatten images first, e.g. naive_bayes.binarize(images)"
@@ -59,11 +60,11 @@ def fit(
     """
     x, y = _check_features(x), np.asarray(y)
     if y.shape != (len(x),) or len(y) == 0 or y.min() < 0 or y.max() >= num_classes:
-        raise ValueError(
+        raise InputError(
             f"y must hold one label in 0..{num_classes - 1} per row of x, got shape {y.shape}"
         )
     if not lr > 0 or l2 < 0 or steps < 0 or batch_size < 1:
-        raise ValueError(
+        raise InputError(
             "need lr > 0, l2 >= 0, steps >= 0 and batch_size >= 1; "
             f"got {lr}, {l2}, {steps}, {batch_size}"
         )

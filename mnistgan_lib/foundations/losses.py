@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from mnistgan_lib.core.backend import tf
+from mnistgan_lib.core.errors import InputError
 
 GENERATOR_LOSSES = ("nonsaturating", "saturating")
 
@@ -25,12 +26,12 @@ def _logits(value, name: str) -> tf.Tensor:
     """`value` as a floating tensor, or a ValueError that names the argument."""
     tensor = tf.convert_to_tensor(value)
     if not tensor.dtype.is_floating:
-        raise ValueError(
+        raise InputError(
             f"{name} must hold floating-point discriminator logits, got dtype {tensor.dtype.name}; "
             f"pass the discriminator's raw outputs (no sigmoid), e.g. tf.cast({name}, tf.float32)"
         )
     if tensor.shape.num_elements() == 0:
-        raise ValueError(f"{name} is empty; pass the logits of at least one example")
+        raise InputError(f"{name} is empty; pass the logits of at least one example")
     return tensor
 
 
@@ -41,7 +42,7 @@ def _target(value, name: str, like: tf.Tensor) -> tf.Tensor:
     """
     # Tensors are not checked: inside a tf.function their values are not known yet.
     if not tf.is_tensor(value) and (np.any(np.asarray(value) < 0) or np.any(np.asarray(value) > 1)):
-        raise ValueError(
+        raise InputError(
             f"{name} must lie in [0, 1] (it is the probability that the example is real), "
             f"got {value!r}; "
             "use 1.0 for real and 0.0 for fake, or e.g. 0.9 for one-sided label smoothing"
@@ -96,7 +97,7 @@ def generator_loss(fake_logits, kind: str = "nonsaturating") -> tf.Tensor:
         return generator_loss_nonsaturating(fake_logits)
     if kind == "saturating":
         return generator_loss_saturating(fake_logits)
-    raise ValueError(f"kind must be one of {', '.join(GENERATOR_LOSSES)}, got {kind!r}")
+    raise InputError(f"kind must be one of {', '.join(GENERATOR_LOSSES)}, got {kind!r}")
 
 
 def real_and_fake_accuracy(real_logits, fake_logits) -> tuple[tf.Tensor, tf.Tensor]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mnistgan_lib.core.data import NUM_CLASSES
+from mnistgan_lib.core.errors import InputError
 from mnistgan_lib.core.pixels import IMAGE_SHAPE, PIXELS
 
 
@@ -32,7 +33,7 @@ def binarize(images: np.ndarray, threshold: int = 128) -> np.ndarray:
     """uint8 images (N, 28, 28) as 0/1 pixel vectors (N, 784): 1 where the pixel is >= threshold."""
     images = np.asarray(images)
     if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
-        raise ValueError(
+        raise InputError(
             f"images must be uint8 with shape (N, 28, 28), got {images.dtype} {images.shape}; "
             "pass the arrays that data.load_mnist returns"
         )
@@ -43,11 +44,11 @@ def _check_binary(x: np.ndarray) -> np.ndarray:
     """x must be an (N, 784) array of 0s and 1s."""
     x = np.asarray(x)
     if x.ndim != 2 or x.shape[1] != PIXELS:
-        raise ValueError(
+        raise InputError(
             f"x must have shape (N, {PIXELS}), got {x.shape}; use naive_bayes.binarize(images)"
         )
     if not ((x == 0) | (x == 1)).all():  # (np.isin is ten times slower on MNIST-sized arrays)
-        raise ValueError(
+        raise InputError(
             "x must hold only 0s and 1s (binarised pixels); use naive_bayes.binarize(images)"
         )
     return x
@@ -62,12 +63,12 @@ def fit(
     """
     x, y = _check_binary(x), np.asarray(y)
     if not alpha > 0:
-        raise ValueError(
+        raise InputError(
             "alpha must be > 0 (with 0, an unseen pixel gets probability 0 and log 0), "
             f"got {alpha}; e.g. alpha=1.0"
         )
     if y.shape != (len(x),) or y.min() < 0 or y.max() >= num_classes:
-        raise ValueError(
+        raise InputError(
             f"y must hold one label in 0..{num_classes - 1} per row of x, got shape {y.shape}"
         )
     counts = np.bincount(y, minlength=num_classes)
@@ -111,6 +112,6 @@ def sample(model: BernoulliNB, labels: np.ndarray, rng: np.random.Generator) -> 
     """
     labels = np.asarray(labels)
     if labels.ndim != 1 or (len(labels) and (labels.min() < 0 or labels.max() >= len(model.theta))):
-        raise ValueError(f"labels must be a 1-D array of classes in 0..{len(model.theta) - 1}")
+        raise InputError(f"labels must be a 1-D array of classes in 0..{len(model.theta) - 1}")
     pixels = rng.random((len(labels), PIXELS)) < model.theta[labels]
     return (pixels * 255).astype(np.uint8).reshape(len(labels), *IMAGE_SHAPE)

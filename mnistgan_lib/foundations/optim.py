@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from mnistgan_lib.core.backend import keras
+from mnistgan_lib.core.errors import InputError
 
 Array = Any  # a NumPy array or a TensorFlow tensor: the step functions only use arithmetic on it
 State = dict[str, Array]
@@ -34,7 +35,7 @@ SOURCE_BUGS = ("minus_in_m", "minus_in_v", "times_gradient")
 def _check_rate(name: str, value) -> None:
     """A learning rate must be a positive finite number (tensors are Keras's to check)."""
     if isinstance(value, numbers.Real) and not (math.isfinite(value) and value > 0):
-        raise ValueError(
+        raise InputError(
             f"{name} must be a positive finite number, got {value!r}; e.g. {name}=0.001"
         )
 
@@ -42,7 +43,7 @@ def _check_rate(name: str, value) -> None:
 def _check_decay(name: str, value, usual: float) -> None:
     """A moving-average weight must lie in [0, 1): at 1 the average never forgets its zero start."""
     if isinstance(value, numbers.Real) and not 0 <= value < 1:
-        raise ValueError(
+        raise InputError(
             f"{name} must lie in [0, 1), got {value!r}; the usual value is {name}={usual}"
         )
 
@@ -50,7 +51,7 @@ def _check_decay(name: str, value, usual: float) -> None:
 def _check_eps(value) -> None:
     """Epsilon only guards a division, so any finite number >= 0 will do."""
     if isinstance(value, numbers.Real) and not (math.isfinite(value) and value >= 0):
-        raise ValueError(f"eps must be a finite number >= 0, got {value!r}; e.g. eps=1e-8")
+        raise InputError(f"eps must be a finite number >= 0, got {value!r}; e.g. eps=1e-8")
 
 
 def sgd_step(theta: Array, grad: Array, state: State, t: Array, lr: Array = 0.01) -> Step:
@@ -117,7 +118,7 @@ def adam_step(
     """
     _check_adam(lr, beta1, beta2, eps)
     if eps_form not in EPS_FORMS:
-        raise ValueError(f"eps_form must be one of {', '.join(EPS_FORMS)}, got {eps_form!r}")
+        raise InputError(f"eps_form must be one of {', '.join(EPS_FORMS)}, got {eps_form!r}")
     m = beta1 * state.get("m", 0.0 * grad) + (1 - beta1) * grad
     v = beta2 * state.get("v", 0.0 * grad) + (1 - beta2) * grad * grad
     if eps_form == "textbook":
@@ -148,7 +149,7 @@ def source_adam_step(
     """
     unknown = set(bugs) - set(SOURCE_BUGS)
     if unknown:
-        raise ValueError(
+        raise InputError(
             f"bugs must be drawn from {', '.join(SOURCE_BUGS)}; "
             f"unknown: {', '.join(sorted(unknown))}"
         )
@@ -188,7 +189,7 @@ def minimize(
     Returns the path, shape (steps + 1, dim).
     """
     if not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be a non-negative int, got {steps!r}")
+        raise InputError(f"steps must be a non-negative int, got {steps!r}")
     theta = np.asarray(theta0, dtype=float).ravel()
     path, state = [theta], {}
     for t in range(1, steps + 1):
@@ -238,7 +239,7 @@ class EquationOptimizer(keras.optimizers.Optimizer):
         **kwargs,
     ):
         if method not in STEPS:
-            raise ValueError(f"method must be one of {', '.join(STEPS)}, got {method!r}")
+            raise InputError(f"method must be one of {', '.join(STEPS)}, got {method!r}")
         step_fn, slot_names = STEPS[method]
         # Keyword arguments the step function takes are its hyperparameters; the rest
         # (clipnorm, ...) are Keras's.
@@ -253,7 +254,7 @@ class EquationOptimizer(keras.optimizers.Optimizer):
             super().__init__(learning_rate=learning_rate, name=name or f"equation_{method}", **rest)
         except ValueError as error:
             # Keras names an unknown argument; say which ones the method does take.
-            raise ValueError(
+            raise InputError(
                 f"{error}. The {method!r} method takes "
                 f"{', '.join(sorted(names)) or 'no hyperparameters'} "
                 "besides learning_rate, and Keras's optimizer arguments "

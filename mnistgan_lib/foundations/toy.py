@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from mnistgan_lib.core.backend import keras, tf
+from mnistgan_lib.core.errors import InputError
 from mnistgan_lib.foundations import distances, losses
 
 # --- densities on a grid ---------------------------------------------------------------
@@ -26,14 +27,14 @@ def mixture_pdf(
     """The density of a 1-D Gaussian mixture at the points `x` (equal weights unless given)."""
     means, stds = np.atleast_1d(np.asarray(means, float)), np.atleast_1d(np.asarray(stds, float))
     if means.shape != stds.shape:
-        raise ValueError(
+        raise InputError(
             f"means and stds must have the same length, got {len(means)} and {len(stds)}"
         )
     if np.any(stds <= 0):
-        raise ValueError(f"stds must all be > 0, got {stds.tolist()}")
+        raise InputError(f"stds must all be > 0, got {stds.tolist()}")
     weights = np.full(len(means), 1 / len(means)) if weights is None else np.asarray(weights, float)
     if weights.shape != means.shape or np.any(weights < 0) or not np.isclose(weights.sum(), 1):
-        raise ValueError(
+        raise InputError(
             f"weights must be {len(means)} non-negative numbers summing to 1, "
             f"got {weights.tolist()}"
         )
@@ -82,7 +83,7 @@ def ascend_discriminator(
     """
     distances.check_densities(p_data, p_g, dx)
     if lr <= 0:
-        raise ValueError(f"lr must be > 0, got {lr}")
+        raise InputError(f"lr must be > 0, got {lr}")
     logits = np.zeros(np.shape(p_data))
     for _ in range(steps):
         d = 1 / (1 + np.exp(-logits))
@@ -98,7 +99,7 @@ def ascend_discriminator(
 def ring_centers(modes: int = 8, radius: float = 2.0) -> np.ndarray:
     """The centres of `modes` Gaussians spaced evenly on a circle, shape (modes, 2)."""
     if modes < 1:
-        raise ValueError(f"modes must be >= 1, got {modes}")
+        raise InputError(f"modes must be >= 1, got {modes}")
     angles = 2 * np.pi * np.arange(modes) / modes
     return radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
 
@@ -110,7 +111,7 @@ def sample_mixture(centers: np.ndarray, std: float, n: int, rng: np.random.Gener
     """
     centers = np.asarray(centers, float).reshape(len(centers), -1)
     if std <= 0:
-        raise ValueError(f"std must be > 0, got {std}")
+        raise InputError(f"std must be > 0, got {std}")
     which = rng.integers(0, len(centers), size=n)
     return (centers[which] + std * rng.standard_normal((n, centers.shape[1]))).astype(np.float32)
 
@@ -136,7 +137,7 @@ def wasserstein_1d(a: np.ndarray, b: np.ndarray) -> float:
     """The 1-D earth mover's distance between two equal-size samples: mean |sorted a - sorted b|."""
     a, b = np.sort(np.ravel(a)), np.sort(np.ravel(b))
     if len(a) != len(b):
-        raise ValueError(f"samples must have the same size, got {len(a)} and {len(b)}")
+        raise InputError(f"samples must have the same size, got {len(a)} and {len(b)}")
     return float(np.abs(a - b).mean())
 
 
@@ -177,7 +178,7 @@ def gan_steps(
 ) -> tuple[Callable, Callable]:
     """Compiled update steps: d_step(real, noise) -> (loss, accuracy) and g_step(noise) -> loss."""
     if generator_loss not in losses.GENERATOR_LOSSES:
-        raise ValueError(
+        raise InputError(
             f"generator_loss must be one of {', '.join(losses.GENERATOR_LOSSES)}, "
             f"got {generator_loss!r}"
         )
@@ -220,7 +221,7 @@ def train_toy_gan(
     `sample_real(rng, n)` draws n data points from the seeded generator `rng`.
     """
     if min(steps, d_steps, record_every, batch_size) < 1:
-        raise ValueError(
+        raise InputError(
             "steps, d_steps, record_every and batch_size must all be >= 1, "
             f"got {steps}, {d_steps}, {record_every}, {batch_size}"
         )

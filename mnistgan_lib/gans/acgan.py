@@ -1,5 +1,6 @@
-"""The auxiliary-classifier GAN (Odena, Olah and Shlens, 2017): ask for a digit, and get it.
+"""The auxiliary-classifier GAN (Odena, Olah and Shlens, 2017).
 
+Ask for a digit, and get it.
 The generator takes noise and a class label (through a learned embedding).
 The discriminator has two heads on one trunk: a *source* logit (real or fake)
 and ten *class* logits. With L_S the log-likelihood of the right source and
@@ -18,6 +19,7 @@ import numpy as np
 
 from mnistgan_lib.core import data
 from mnistgan_lib.core.backend import keras, tf
+from mnistgan_lib.core.errors import InputError
 from mnistgan_lib.foundations import losses
 from mnistgan_lib.gans import networks
 from mnistgan_lib.gans.gan import GAN
@@ -25,25 +27,33 @@ from mnistgan_lib.measuring import metrics
 
 layers = keras.layers
 NUM_CLASSES = data.NUM_CLASSES
-LABEL_EMBEDDING = 32  # numbers per class; plenty for 10 classes, small next to the 64-d noise
+LABEL_EMBEDDING = (
+    32  # numbers per class; plenty for 10 classes, small next to the 64-d noise
+)
 
 
-def build_conditional_generator(latent_dim: int = networks.DEFAULT_LATENT_DIM) -> keras.Model:
+def build_conditional_generator(
+    latent_dim: int = networks.DEFAULT_LATENT_DIM,
+) -> keras.Model:
     """[noise, label] -> digit: the default DCGAN generator, conditioned on the label.
 
     The generator is fed the noise concatenated with a learned label embedding.
     """
     if latent_dim < 1:
-        raise ValueError(f"latent_dim must be a positive integer, got {latent_dim}")
+        raise InputError(f"latent_dim must be a positive integer, got {latent_dim}")
     noise = keras.Input((latent_dim,), name="noise")
     label = keras.Input((), dtype="int32", name="label")
-    embedded = layers.Embedding(NUM_CLASSES, LABEL_EMBEDDING, name="label_embedding")(label)
+    embedded = layers.Embedding(NUM_CLASSES, LABEL_EMBEDDING, name="label_embedding")(
+        label
+    )
     image = networks.generator_trunk(layers.Concatenate()([noise, embedded]))
     return keras.Model([noise, label], image, name="generator")
 
 
 def build_two_head_discriminator(classes: int = NUM_CLASSES) -> keras.Model:
-    """digit -> (source logit, `classes` class logits): the default DCGAN trunk with two heads.
+    """digit -> (source logit, `classes` class logits).
+
+    The default DCGAN trunk with two heads.
 
     No dropout (Odena et al. used it): a Dropout layer's random stream is not part of a
     checkpoint, so a resumed run would no longer end exactly as an uninterrupted one.
@@ -51,7 +61,9 @@ def build_two_head_discriminator(classes: int = NUM_CLASSES) -> keras.Model:
     image = keras.Input((28, 28, 1), name="image")
     x = image
     for filters in (64, 128):
-        x = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 4, strides=2, padding="same")(x))
+        x = layers.LeakyReLU(0.2)(
+            layers.Conv2D(filters, 4, strides=2, padding="same")(x)
+        )
     features = layers.Flatten()(x)
     source = layers.Dense(1, name="source")(features)
     class_logits = layers.Dense(classes, name="class")(features)
@@ -61,7 +73,9 @@ def build_two_head_discriminator(classes: int = NUM_CLASSES) -> keras.Model:
 def class_loss(labels, class_logits) -> tf.Tensor:
     """Mean cross-entropy of the class head against `labels`: -L_C on one batch."""
     return tf.reduce_mean(
-        tf.nn.sparse_softmax_cross_entropy_with_logits(tf.cast(labels, tf.int32), class_logits)
+        tf.nn.sparse_softmax_cross_entropy_with_logits(
+            tf.cast(labels, tf.int32), class_logits
+        )
     )
 
 
@@ -69,7 +83,8 @@ def class_accuracy(labels, class_logits) -> tf.Tensor:
     """Share of a batch whose class head's top class is the label."""
     return tf.reduce_mean(
         tf.cast(
-            tf.argmax(class_logits, axis=-1, output_type=tf.int32) == tf.cast(labels, tf.int32),
+            tf.argmax(class_logits, axis=-1, output_type=tf.int32)
+            == tf.cast(labels, tf.int32),
             tf.float32,
         )
     )
@@ -110,11 +125,15 @@ class ACGAN(GAN):
             ("fake_class_weight", fake_class_weight),
         ):
             if not (isinstance(value, (int, float)) and value >= 0):
-                raise ValueError(
-                    f"{name} must be a number >= 0 (1 is Odena et al.'s plain sum of the terms), "
+                raise InputError(
+                    f"{name} must be a number >= 0 "
+                    "(1 is Odena et al.'s plain sum of the terms), "
                     f"got {value!r}"
                 )
-        self.class_weight, self.fake_class_weight = float(class_weight), float(fake_class_weight)
+        self.class_weight, self.fake_class_weight = (
+            float(class_weight),
+            float(fake_class_weight),
+        )
 
     def random_labels(self, count) -> tf.Tensor:
         """Uniform digit classes for a fake batch, from this GAN's seed stream."""
@@ -128,7 +147,10 @@ class ACGAN(GAN):
         return self.generator([self.noise_batch(count), labels], training=True), labels
 
     def training_labels(self, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        """The classes the class head learns for the training images: their digit labels."""
+        """The classes the class head learns for the training images.
+
+        They are the images' digit labels.
+        """
         return labels
 
     def discriminator_step(self, real, labels=None) -> dict:
@@ -144,15 +166,17 @@ class ACGAN(GAN):
             fake_logits, fake_classes = self.discriminator(
                 self.discriminator_view(fake), training=True
             )
-            real_target, fake_target = self.real_and_fake_targets(real_logits, fake_logits)
+            real_target, fake_target = self.real_and_fake_targets(
+                real_logits, fake_logits
+            )
             d_source = losses.discriminator_loss(
                 real_logits, fake_logits, real_target, fake_target
             )  # -L_S
             # -L_C; fake_class_weight=0 teaches the class head on real digits only
             # (see the presets).
-            d_class = class_loss(labels, real_classes) + self.fake_class_weight * class_loss(
-                fake_labels, fake_classes
-            )
+            d_class = class_loss(
+                labels, real_classes
+            ) + self.fake_class_weight * class_loss(fake_labels, fake_classes)
             d_loss = d_source + self.class_weight * d_class
         self.apply_gradients(tape, d_loss, self.discriminator, self.d_optimizer)
         d_acc_real, d_acc_fake = losses.real_and_fake_accuracy(real_logits, fake_logits)
@@ -167,13 +191,17 @@ class ACGAN(GAN):
         }
 
     def generator_step(self, count) -> dict:
-        """One generator update on a fresh batch of requested classes; returns what it logs."""
+        """One generator update on a fresh batch of requested classes.
+
+        Returns what it logs.
+        """
         with tf.GradientTape() as tape:
             fooled, wanted = self.fake_batch(count)
             fooled_logits, fooled_classes = self.discriminator(
                 self.discriminator_view(fooled), training=True
             )
-            # The non-saturating stand-in for G minimising its term of L_S, as in every chapter.
+            # The non-saturating stand-in for G minimising its term of L_S,
+            # as in every chapter.
             g_source = losses.generator_loss(fooled_logits, self.generator_loss_kind)
             g_class = class_loss(wanted, fooled_classes)  # -L_C on the generated half
             g_loss = g_source + self.class_weight * g_class
@@ -189,9 +217,10 @@ def per_class_quality(
     reference_features: np.ndarray,
     reference_labels: np.ndarray,
 ) -> list[dict]:
-    """Per requested class: the judge's agreement, FD-MNIST and the class's share of all samples.
+    """Per requested class: the judge's agreement, FD-MNIST and the class's share.
 
-    FD-MNIST is measured against real digits of that class.
+    FD-MNIST is measured against real digits of that class; the share is the
+    class's share of all samples.
 
     `probabilities` and `features` are the judge's outputs for the samples; the
     reference features (usually MNIST's test digits) are split by `reference_labels`.
@@ -202,9 +231,11 @@ def per_class_quality(
     for digit in range(NUM_CLASSES):
         mine, theirs = requested == digit, np.asarray(reference_labels) == digit
         if mine.sum() < 2 or theirs.sum() < 2:
-            raise ValueError(
-                f"class {digit} needs at least 2 samples and 2 reference digits for a covariance, "
-                f"got {mine.sum()} and {theirs.sum()}; ask for every class (balanced labels)"
+            raise InputError(
+                f"class {digit} needs at least 2 samples and 2 reference digits "
+                "for a covariance, "
+                f"got {mine.sum()} and {theirs.sum()}; "
+                "ask for every class (balanced labels)"
             )
         rows.append(
             {

@@ -7,6 +7,7 @@ weights (see `pretrained`) always load into the architecture they came from.
 from __future__ import annotations
 
 from mnistgan_lib.core.backend import keras
+from mnistgan_lib.core.errors import InputError
 
 layers = keras.layers
 DEFAULT_LATENT_DIM = 64
@@ -18,7 +19,7 @@ def build_generator(latent_dim: int = DEFAULT_LATENT_DIM) -> keras.Model:
     Used by `dcgan-unclustered`, `dcgan-fragile` and the WGANs.
     """
     if latent_dim < 1:
-        raise ValueError(f"latent_dim must be a positive integer, got {latent_dim}")
+        raise InputError(f"latent_dim must be a positive integer, got {latent_dim}")
     noise = keras.Input((latent_dim,), name="noise")
     return keras.Model(noise, generator_trunk(noise), name="generator")
 
@@ -33,12 +34,12 @@ def generator_trunk(code: keras.KerasTensor) -> keras.KerasTensor:
     x = layers.Reshape((7, 7, 128))(x)
     x = layers.Conv2DTranspose(64, 4, strides=2, padding="same", use_bias=False)(x)
     x = layers.LeakyReLU(0.2)(layers.BatchNormalization()(x))
-    return layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh", name="image")(
-        x
-    )
+    return layers.Conv2DTranspose(
+        1, 4, strides=2, padding="same", activation="tanh", name="image"
+    )(x)
 
 
-# --- DCGAN presets ----------------------------------------------------------------------
+# --- DCGAN presets --------------------------------------------------------------------
 # Discriminators end in a logit (no sigmoid): the losses apply the sigmoid inside the
 # cross-entropy, which is the same function but cannot overflow.
 
@@ -63,7 +64,9 @@ def build_conv_discriminator(
         x = layers.BatchNormalization()(x) if batch_norm else x
         x = layers.LeakyReLU(slope)(x)
         x = layers.Dropout(dropout)(x) if dropout else x
-    logit = layers.Dense(1, kernel_initializer=initializer, name="logit")(layers.Flatten()(x))
+    logit = layers.Dense(1, kernel_initializer=initializer, name="logit")(
+        layers.Flatten()(x)
+    )
     return keras.Model(image, logit, name="discriminator")
 
 
@@ -84,7 +87,10 @@ def build_source_discriminator() -> keras.Model:
 
 
 def build_paper_discriminator() -> keras.Model:
-    """Source design (b): 5x5 convolutions with BatchNorm and LeakyReLU(0.3), N(0, 0.02) weights."""
+    """Source design (b): 5x5 convolutions with BatchNorm and LeakyReLU(0.3).
+
+    The weights start from N(0, 0.02).
+    """
     return build_conv_discriminator(5, 0.3, batch_norm=True, initializer=_paper_init())
 
 
@@ -106,12 +112,16 @@ def build_source_generator(latent_dim: int = 256) -> keras.Model:
     for filters, stride in ((128, 1), (64, 2), (32, 2)):
         x = layers.Conv2DTranspose(filters, 5, strides=stride, padding="same")(x)
         x = layers.Dropout(0.3)(layers.LeakyReLU(0.1)(layers.BatchNormalization()(x)))
-    image = layers.Conv2DTranspose(1, 5, padding="same", activation="tanh", name="image")(x)
+    image = layers.Conv2DTranspose(
+        1, 5, padding="same", activation="tanh", name="image"
+    )(x)
     return keras.Model(noise, image, name="generator")
 
 
 def _paper_init() -> keras.initializers.Initializer:
-    return keras.initializers.RandomNormal(0.0, 0.02)  # the DCGAN paper's N(0, 0.02) weights
+    return keras.initializers.RandomNormal(
+        0.0, 0.02
+    )  # the DCGAN paper's N(0, 0.02) weights
 
 
 def build_paper_generator(latent_dim: int = 100) -> keras.Model:
@@ -120,21 +130,36 @@ def build_paper_generator(latent_dim: int = 100) -> keras.Model:
     BatchNorm and ReLU, 5x5 stride-2 transposes, tanh.
     """
     noise = keras.Input((latent_dim,), name="noise")
-    x = layers.Dense(7 * 7 * 256, use_bias=False, kernel_initializer=_paper_init())(noise)
+    x = layers.Dense(7 * 7 * 256, use_bias=False, kernel_initializer=_paper_init())(
+        noise
+    )
     x = layers.Reshape((7, 7, 256))(layers.ReLU()(layers.BatchNormalization()(x)))
     for filters in (128, 64):
         x = layers.Conv2DTranspose(
-            filters, 5, strides=2, padding="same", use_bias=False, kernel_initializer=_paper_init()
+            filters,
+            5,
+            strides=2,
+            padding="same",
+            use_bias=False,
+            kernel_initializer=_paper_init(),
         )(x)
         x = layers.ReLU()(layers.BatchNormalization()(x))
     image = layers.Conv2D(
-        1, 5, padding="same", activation="tanh", kernel_initializer=_paper_init(), name="image"
+        1,
+        5,
+        padding="same",
+        activation="tanh",
+        kernel_initializer=_paper_init(),
+        name="image",
     )(x)
     return keras.Model(noise, image, name="generator")
 
 
 def build_compact_generator(latent_dim: int = 100) -> keras.Model:
-    """Source design (c): Dense to 7x7x128, BatchNorm, Conv2DTranspose 64 (selu) and 1 (tanh)."""
+    """Source design (c): a Dense layer and two transposed convolutions.
+
+    Dense to 7x7x128, BatchNorm, Conv2DTranspose 64 (selu) and 1 (tanh).
+    """
     noise = keras.Input((latent_dim,), name="noise")
     x = layers.Reshape((7, 7, 128))(layers.Dense(7 * 7 * 128)(noise))
     x = layers.BatchNormalization()(x)
@@ -157,7 +182,9 @@ def build_tutorial_generator(latent_dim: int = 100) -> keras.Model:
     )
     x = layers.Reshape((7, 7, 256))(x)
     for filters, stride in ((128, 1), (64, 2)):
-        x = layers.Conv2DTranspose(filters, 5, strides=stride, padding="same", use_bias=False)(x)
+        x = layers.Conv2DTranspose(
+            filters, 5, strides=stride, padding="same", use_bias=False
+        )(x)
         x = layers.LeakyReLU()(layers.BatchNormalization()(x))
     image = layers.Conv2DTranspose(
         1, 5, strides=2, padding="same", use_bias=False, activation="tanh", name="image"

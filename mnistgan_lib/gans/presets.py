@@ -14,8 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mnistgan_lib.core.backend import keras
+from mnistgan_lib.core.errors import InputError
 from mnistgan_lib.gans import networks
-from mnistgan_lib.gans.acgan import ACGAN, build_conditional_generator, build_two_head_discriminator
+from mnistgan_lib.gans.acgan import (
+    ACGAN,
+    build_conditional_generator,
+    build_two_head_discriminator,
+)
 from mnistgan_lib.gans.gan import GAN
 from mnistgan_lib.gans.selfcond import (
     CLUSTERS,
@@ -41,13 +46,18 @@ class GanPreset:
     noise: str  # "normal" or "uniform"
     batch_size: int
     make_optimizer: Callable[[], keras.optimizers.Optimizer]  # called once per network
-    ema_decay: float | None = None  # a weight-averaged generator to sample from, or None
+    ema_decay: float | None = (
+        None  # a weight-averaged generator to sample from, or None
+    )
     gan_class: type[GAN] = GAN
     gan_options: dict = field(default_factory=dict)  # keyword arguments of gan_class
 
     @property
     def conditional(self) -> bool:
-        """Whether the generator takes [noise, label] and trains on (image, label) batches."""
+        """Whether the generator takes [noise, label].
+
+        Such a GAN trains on (image, label) batches.
+        """
         return self.gan_class.conditional
 
 
@@ -58,10 +68,11 @@ def adam(
     return lambda: keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2)
 
 
-# The default recipe's optimizer. Adam at 1e-3, not the usual 2e-4: in equal CPU time it learns
-# faster.
+# The default recipe's optimizer. Adam at 1e-3, not the usual 2e-4: in equal CPU time
+# it learns faster.
 DEFAULT_OPTIMIZER = adam(1e-3, 0.5)
-# The default DCGAN's networks and settings; the presets below depart from them where they say.
+# The default DCGAN's networks and settings; the presets below depart from them where
+# they say.
 DEFAULT = dict(
     latent_dim=networks.DEFAULT_LATENT_DIM,
     noise="normal",
@@ -73,7 +84,8 @@ _PRESETS = [
     GanPreset(
         name="dcgan",
         summary=(
-            f"the library's default: small and fast on a CPU, self-conditioned on {CLUSTERS} "
+            "the library's default: small and fast on a CPU, "
+            f"self-conditioned on {CLUSTERS} "
             "k-means clusters, weights averaged"
         ),
         build_generator=build_self_conditioned_generator,
@@ -84,8 +96,8 @@ _PRESETS = [
         },  # the last coordinate picks the cluster
         ema_decay=0.999,
         gan_class=SelfConditionedGAN,
-        # D's cluster head learns real images only, as in the acgan preset (the AC-GAN chapter
-        # measures why).
+        # D's cluster head learns real images only, as in the acgan preset (the AC-GAN
+        # chapter measures why).
         gan_options={"fake_class_weight": 0.0},
     ),
     GanPreset(
@@ -96,7 +108,8 @@ _PRESETS = [
         **DEFAULT,
         ema_decay=0.999,
     ),
-    # The DCGAN chapter's designs from the source course, and the TensorFlow tutorial's DCGAN.
+    # The DCGAN chapter's designs from the source course, and the TensorFlow
+    # tutorial's DCGAN.
     *[
         GanPreset(
             name=name,
@@ -108,10 +121,20 @@ _PRESETS = [
             batch_size=batch_size,
             make_optimizer=optimizer,
         )
-        for name, summary, generator, discriminator, latent_dim, noise, batch_size, optimizer in [
+        for (
+            name,
+            summary,
+            generator,
+            discriminator,
+            latent_dim,
+            noise,
+            batch_size,
+            optimizer,
+        ) in [
             (
                 "dcgan-source",
-                "source design (a): 256-d uniform noise, four transposes, BatchNorm and dropout",
+                "source design (a): 256-d uniform noise, four transposes, "
+                "BatchNorm and dropout",
                 networks.build_source_generator,
                 networks.build_source_discriminator,
                 256,
@@ -121,7 +144,8 @@ _PRESETS = [
             ),
             (
                 "dcgan-paper",
-                "source design (b): the DCGAN paper's guidelines, Adam(3e-4, 0.5), batch 32",
+                "source design (b): the DCGAN paper's guidelines, "
+                "Adam(3e-4, 0.5), batch 32",
                 networks.build_paper_generator,
                 networks.build_paper_discriminator,
                 100,
@@ -141,7 +165,8 @@ _PRESETS = [
             ),
             (
                 "dcgan-tutorial",
-                "the TensorFlow DCGAN tutorial: the benchmark's baseline, Adam(1e-4), batch 256",
+                "the TensorFlow DCGAN tutorial: the benchmark's baseline, "
+                "Adam(1e-4), batch 256",
                 networks.build_tutorial_generator,
                 networks.build_compact_discriminator,
                 100,
@@ -157,16 +182,16 @@ _PRESETS = [
             "the plain DCGAN's networks made unstable on purpose: "
             "Adam(2e-3, beta_1 0.9), no averaging"
         ),
-        # The stabilization chapter's baseline: this discriminator wins within an epoch and the
-        # generator collapses.
+        # The stabilization chapter's baseline: this discriminator wins within an epoch
+        # and the generator collapses.
         build_generator=networks.build_generator,
         build_discriminator=networks.build_discriminator,
         **{**DEFAULT, "make_optimizer": adam(2e-3, 0.9)},
     ),
-    # Odena et al.'s discriminator also learns the class of generated digits. Measured in the
-    # AC-GAN chapter: G and D then agree on classes the judge does not read (a private code), so
-    # the default teaches D's class head on real digits only, and G is still pushed by the class
-    # term on its own digits.
+    # Odena et al.'s discriminator also learns the class of generated digits. Measured
+    # in the AC-GAN chapter: G and D then agree on classes the judge does not read (a
+    # private code), so the default teaches D's class head on real digits only, and G
+    # is still pushed by the class term on its own digits.
     *[
         GanPreset(
             name=name,
@@ -179,15 +204,21 @@ _PRESETS = [
             gan_options={"fake_class_weight": fake_class_weight},
         )
         for name, summary, fake_class_weight in [
-            ("acgan", "AC-GAN: label embedding in G, a class head on D taught on real digits", 0.0),
+            (
+                "acgan",
+                "AC-GAN: label embedding in G, a class head on D taught on real digits",
+                0.0,
+            ),
             (
                 "acgan-paper",
-                "AC-GAN as in Odena et al.: D's class head also learns generated digits",
+                "AC-GAN as in Odena et al.: "
+                "D's class head also learns generated digits",
                 1.0,
             ),
         ]
     ],
-    # The three WGANs share the plain DCGAN generator and a critic without batch normalization.
+    # The three WGANs share the plain DCGAN generator and a critic without batch
+    # normalization.
     *[
         GanPreset(
             name=name,
@@ -204,7 +235,12 @@ _PRESETS = [
                 "the source's 'WGAN': Wasserstein loss, default Adam, one critic step, "
                 "no Lipschitz constraint",
                 lambda: keras.optimizers.Adam(),
-                {"critic_steps": 1, "clip_value": None, "gp_weight": 0.0, "unconstrained": True},
+                {
+                    "critic_steps": 1,
+                    "clip_value": None,
+                    "gp_weight": 0.0,
+                    "unconstrained": True,
+                },
             ),
             (
                 "wgan-clip",
@@ -215,7 +251,8 @@ _PRESETS = [
             ),
             (
                 "wgan-gp",
-                "WGAN-GP (Gulrajani et al. 2017): gradient penalty 10, Adam(1e-4, 0.5, 0.9), "
+                "WGAN-GP (Gulrajani et al. 2017): gradient penalty 10, "
+                "Adam(1e-4, 0.5, 0.9), "
                 "5 critic steps",
                 adam(1e-4, 0.5, 0.9),
                 {"critic_steps": 5, "clip_value": None, "gp_weight": 10.0},
@@ -229,18 +266,23 @@ PRESETS: dict[str, GanPreset] = {preset.name: preset for preset in _PRESETS}
 def get_preset(name: str) -> GanPreset:
     """The preset called `name`, or a ValueError listing the ones there are."""
     if name not in PRESETS:
-        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(PRESETS)}")
+        raise InputError(f"unknown model {name!r}; choose one of {', '.join(PRESETS)}")
     return PRESETS[name]
 
 
 def build_gan(
-    preset: GanPreset | str, seed: int = 0, stabilization: Stabilization = NONE, **options
+    preset: GanPreset | str,
+    seed: int = 0,
+    stabilization: Stabilization = NONE,
+    **options,
 ) -> GAN:
-    """A compiled GAN of the preset's class, whose training noise is drawn from stream `seed`.
+    """A compiled GAN of the preset's class.
 
-    `options` add to or override the preset's `gan_options`. It seeds nothing
+    Its training noise is drawn from stream `seed`, and it seeds nothing
     else: call `backend.seed_everything` at the entry point (a command, a
     notebook cell, `running.training.train`) so that the initial weights repeat.
+
+    `options` add to or override the preset's `gan_options`.
     """
     preset = get_preset(preset) if isinstance(preset, str) else preset
     gan = preset.gan_class(
@@ -253,5 +295,7 @@ def build_gan(
         stabilization=stabilization,
         **{**preset.gan_options, **options},
     )
-    gan.compile(d_optimizer=preset.make_optimizer(), g_optimizer=preset.make_optimizer())
+    gan.compile(
+        d_optimizer=preset.make_optimizer(), g_optimizer=preset.make_optimizer()
+    )
     return gan

@@ -24,14 +24,17 @@ from scipy.cluster.vq import kmeans2, vq
 
 from mnistgan_lib.core import data
 from mnistgan_lib.core.backend import keras, tf
+from mnistgan_lib.core.errors import InputError
 from mnistgan_lib.gans import networks
 from mnistgan_lib.gans.acgan import ACGAN, LABEL_EMBEDDING
 
 layers = keras.layers
-# More clusters than digits: each one is then nearly a single digit (k-means at 10 mixes them).
+# More clusters than digits: each one is then nearly a single digit (k-means at 10
+# mixes them).
 CLUSTERS = 50
 CLUSTER_LAYER = "cluster"
-# Images the k-means centres are fitted on: a second on a CPU, and as pure as fitting all 60,000.
+# Images the k-means centres are fitted on: a second on a CPU, and as pure as fitting
+# all 60,000.
 FIT_ON = 10_000
 
 
@@ -43,32 +46,42 @@ def cluster_images(
     Returns each image's cluster and each cluster's share.
 
     The centres are fitted (scipy's k-means, k-means++ start) on `fit_on` images
-    drawn at random (all, if there are fewer); then every image joins its nearest centre.
+    drawn at random (all, if there are fewer); then every image joins its nearest
+    centre.
     """
     images = np.asarray(images)
     if images.ndim < 3:
-        raise ValueError(
-            f"images must be an array of N images (N x 28 x 28), got shape {images.shape}"
+        raise InputError(
+            "images must be an array of N images (N x 28 x 28), "
+            f"got shape {images.shape}"
         )
     if not data.is_whole_number(k) or not 1 <= k <= len(images):
-        raise ValueError(
-            f"k must be a whole number from 1 to the number of images ({len(images)}), got {k!r}"
+        raise InputError(
+            "k must be a whole number from 1 to the number of images "
+            f"({len(images)}), got {k!r}"
         )
     if not data.is_whole_number(fit_on) or fit_on < k:
-        raise ValueError(f"fit_on must be a whole number of images, at least k={k}, got {fit_on!r}")
+        raise InputError(
+            f"fit_on must be a whole number of images, at least k={k}, got {fit_on!r}"
+        )
     points = images.reshape(len(images), -1).astype(np.float32)
     if not np.all(np.isfinite(points)):
-        raise ValueError(
-            f"images must hold finite pixels; {np.sum(~np.isfinite(points))} are NaN or infinite"
+        raise InputError(
+            "images must hold finite pixels; "
+            f"{np.sum(~np.isfinite(points))} are NaN or infinite"
         )
     chosen = np.sort(np.random.default_rng([seed, 1]).permutation(len(points))[:fit_on])
     distinct = len(np.unique(points[chosen], axis=0))
     if distinct < k:
-        raise ValueError(
-            f"the {len(chosen)} images k-means is fitted on hold {distinct} distinct pictures, "
-            f"fewer than k={k} clusters; ask for fewer clusters or give more varied images"
+        raise InputError(
+            f"the {len(chosen)} images k-means is fitted on "
+            f"hold {distinct} distinct pictures, "
+            f"fewer than k={k} clusters; "
+            "ask for fewer clusters or give more varied images"
         )
-    with warnings.catch_warnings():  # an emptied cluster keeps its old centre; that is fine here
+    with (
+        warnings.catch_warnings()
+    ):  # an emptied cluster keeps its old centre; that is fine here
         warnings.simplefilter("ignore", UserWarning)
         centres, _ = kmeans2(
             points[chosen], k, iter=25, minit="++", seed=np.random.default_rng(seed)
@@ -87,12 +100,17 @@ class ClusterPicker(layers.Layer):
     def __init__(self, clusters: int, **kwargs):
         super().__init__(**kwargs)
         if not data.is_whole_number(clusters) or clusters < 1:
-            raise ValueError(f"clusters must be a positive whole number, got {clusters!r}")
+            raise InputError(
+                f"clusters must be a positive whole number, got {clusters!r}"
+            )
         self.clusters = int(clusters)
         # Thresholds on the uniform number: cluster j is picked when
         # thresholds[j-1] <= u < thresholds[j].
         self.thresholds = self.add_weight(
-            name="thresholds", shape=(self.clusters,), initializer="zeros", trainable=False
+            name="thresholds",
+            shape=(self.clusters,),
+            initializer="zeros",
+            trainable=False,
         )
         self.set_shares(
             np.full(self.clusters, 1.0 / self.clusters)
@@ -106,12 +124,13 @@ class ClusterPicker(layers.Layer):
             or np.any(shares < 0)
             or not np.isclose(shares.sum(), 1.0)
         ):
-            raise ValueError(
-                f"shares must be {self.clusters} non-negative numbers summing to 1, got {shares!r}"
+            raise InputError(
+                f"shares must be {self.clusters} non-negative numbers summing to 1, "
+                f"got {shares!r}"
             )
         thresholds = np.cumsum(shares)
-        # From the last cluster with a share on, no uniform number in [0, 1] passes: rounding can
-        # never pick an empty cluster at the end.
+        # From the last cluster with a share on, no uniform number in [0, 1] passes:
+        # rounding can never pick an empty cluster at the end.
         thresholds[np.flatnonzero(shares)[-1] :] = 2.0
         self.thresholds.assign(thresholds.astype(np.float32))
 
@@ -137,13 +156,16 @@ def build_self_conditioned_generator(
     The cluster's embedding joins the other coordinates.
     """
     if latent_dim < 2:
-        raise ValueError(
-            "latent_dim must be at least 2 (style coordinates and one cluster coordinate), "
+        raise InputError(
+            "latent_dim must be at least 2 "
+            "(style coordinates and one cluster coordinate), "
             f"got {latent_dim}"
         )
     noise = keras.Input((latent_dim,), name="noise")
     cluster = ClusterPicker(clusters, name=CLUSTER_LAYER)(noise)
-    embedded = layers.Embedding(clusters, LABEL_EMBEDDING, name="cluster_embedding")(cluster)
+    embedded = layers.Embedding(clusters, LABEL_EMBEDDING, name="cluster_embedding")(
+        cluster
+    )
     image = networks.generator_trunk(layers.Concatenate()([noise[:, :-1], embedded]))
     return keras.Model(noise, image, name="generator")
 
@@ -170,7 +192,9 @@ class SelfConditionedGAN(ACGAN):
     def fake_batch(self, count: int | tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """Generated digits and the clusters their noise picked."""
         noise = self.noise_batch(count)
-        return self.generator(noise, training=True), self.generator.get_layer(CLUSTER_LAYER)(noise)
+        return self.generator(noise, training=True), self.generator.get_layer(
+            CLUSTER_LAYER
+        )(noise)
 
     def training_labels(self, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
         """Cluster the training images and teach both generators the clusters' shares.

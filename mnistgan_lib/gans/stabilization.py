@@ -2,11 +2,14 @@
 
 One-sided label smoothing, noisy labels, instance noise:
 
-    one-sided label smoothing   real images get targets below 1 (fixed, e.g. 0.9, or drawn from a
-                                range such as [0.9, 1.0]); fake images keep 0 (Salimans et al. 2016)
-    noisy labels                each example's real/fake label is swapped with probability p
-    instance noise              Gaussian noise added to every image the discriminator sees, its
-                                standard deviation annealed linearly to zero (Sonderby et al. 2016)
+    one-sided label smoothing   real images get targets below 1 (fixed, e.g. 0.9, or
+                                drawn from a range such as [0.9, 1.0]); fake images
+                                keep 0 (Salimans et al. 2016)
+    noisy labels                each example's real/fake label is swapped with
+                                probability p
+    instance noise              Gaussian noise added to every image the
+                                discriminator sees, its standard deviation annealed
+                                linearly to zero (Sonderby et al. 2016)
 
 `Stabilization` holds the settings and checks them; the GAN engine calls
 `targets` and `perturb` inside its training step.
@@ -17,6 +20,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from mnistgan_lib.core.backend import keras, tf
+from mnistgan_lib.core.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,7 @@ class Stabilization:
     def __post_init__(self):
         low, high = _pair(self.real_labels)
         if not 0.0 <= low <= high <= 1.0:
-            raise ValueError(
+            raise InputError(
                 "real_labels must be a range (low, high) with 0 <= low <= high <= 1, "
                 f"got {self.real_labels!r}; "
                 "use e.g. (0.9, 0.9) for fixed smoothing "
@@ -42,32 +46,41 @@ class Stabilization:
             )
         object.__setattr__(self, "real_labels", (low, high))
         if not 0.0 <= self.flip_probability <= 1.0:
-            raise ValueError(
-                f"flip_probability must be a probability in [0, 1], got {self.flip_probability}"
+            raise InputError(
+                "flip_probability must be a probability in [0, 1], "
+                f"got {self.flip_probability}"
             )
         if not (self.instance_noise >= 0.0 and self.instance_noise < float("inf")):
-            raise ValueError(
+            raise InputError(
                 "instance_noise must be a finite standard deviation >= 0, "
                 f"got {self.instance_noise}"
             )
         if self.anneal_steps < 0:
-            raise ValueError(
-                "anneal_steps must be 0 (anneal over the whole run) or a positive step count, "
+            raise InputError(
+                "anneal_steps must be 0 (anneal over the whole run) "
+                "or a positive step count, "
                 f"got {self.anneal_steps}"
             )
 
     @classmethod
     def from_dict(cls, settings: dict | None) -> Stabilization:
-        """The settings a run folder recorded (`as_dict`, or None for none) as a Stabilization."""
+        """The settings a run folder recorded as a Stabilization.
+
+        They are `as_dict`'s output, or None for none.
+        """
         return (
-            cls(**{**settings, "real_labels": tuple(settings["real_labels"])}) if settings else NONE
+            cls(**{**settings, "real_labels": tuple(settings["real_labels"])})
+            if settings
+            else NONE
         )
 
     @property
     def active(self) -> bool:
         """Whether any technique is switched on."""
         return (
-            self.real_labels != (1.0, 1.0) or self.flip_probability > 0 or self.instance_noise > 0
+            self.real_labels != (1.0, 1.0)
+            or self.flip_probability > 0
+            or self.instance_noise > 0
         )
 
     def as_dict(self) -> dict:
@@ -79,7 +92,9 @@ class Stabilization:
         parts = []
         if self.real_labels != (1.0, 1.0):
             low, high = self.real_labels
-            parts.append(f"smooth {low:g}" if low == high else f"smooth [{low:g}, {high:g}]")
+            parts.append(
+                f"smooth {low:g}" if low == high else f"smooth [{low:g}, {high:g}]"
+            )
         if self.flip_probability > 0:
             parts.append(f"flip {self.flip_probability:g}")
         if self.instance_noise > 0:
@@ -92,27 +107,32 @@ class Stabilization:
         Plain 1 and 0, or per-example smoothed/flipped labels.
         """
         if self.real_labels == (1.0, 1.0) and self.flip_probability == 0:
-            return (
-                1.0,
-                0.0,
-            )  # no random draws, so a run without these tricks uses its seed stream as before
+            # No random draws, so a run without these tricks uses its seed stream as
+            # before.
+            return 1.0, 0.0
         low, high = self.real_labels
         real_value = (
-            keras.random.uniform(tf.shape(real_logits), low, high, seed=seed) if low < high else low
+            keras.random.uniform(tf.shape(real_logits), low, high, seed=seed)
+            if low < high
+            else low
         )
         real_target = tf.ones_like(real_logits) * real_value
         fake_target = tf.zeros_like(fake_logits)
         if self.flip_probability > 0:
-            # A flipped real image is labelled fake (0) and a flipped fake one real (the smoothed
-            # value).
+            # A flipped real image is labelled fake (0) and a flipped fake one real (the
+            # smoothed value).
             flip_real = (
-                keras.random.uniform(tf.shape(real_logits), seed=seed) < self.flip_probability
+                keras.random.uniform(tf.shape(real_logits), seed=seed)
+                < self.flip_probability
             )
             flip_fake = (
-                keras.random.uniform(tf.shape(fake_logits), seed=seed) < self.flip_probability
+                keras.random.uniform(tf.shape(fake_logits), seed=seed)
+                < self.flip_probability
             )
             real_target = tf.where(flip_real, 0.0, real_target)
-            fake_target = tf.where(flip_fake, real_value * tf.ones_like(fake_logits), fake_target)
+            fake_target = tf.where(
+                flip_fake, real_value * tf.ones_like(fake_logits), fake_target
+            )
         return real_target, fake_target
 
     def noise_scale(self, step) -> tf.Tensor:
@@ -128,10 +148,15 @@ class Stabilization:
         return self.instance_noise * tf.maximum(0.0, 1.0 - progress)
 
     def perturb(self, images, step, seed) -> tf.Tensor:
-        """`images` with this step's instance noise added (unchanged when instance noise is off)."""
+        """`images` with this step's instance noise added.
+
+        They are unchanged when instance noise is off.
+        """
         if self.instance_noise <= 0:
             return images
-        return images + self.noise_scale(step) * keras.random.normal(tf.shape(images), seed=seed)
+        return images + self.noise_scale(step) * keras.random.normal(
+            tf.shape(images), seed=seed
+        )
 
 
 def _pair(value) -> tuple[float, float]:
@@ -142,7 +167,7 @@ def _pair(value) -> tuple[float, float]:
         low, high = value
         return float(low), float(high)
     except (TypeError, ValueError):
-        raise ValueError(
+        raise InputError(
             f"real_labels must be a number or a (low, high) pair, got {value!r}"
         ) from None
 
@@ -164,12 +189,20 @@ def warning_signs(history_row: dict, report: dict | None = None) -> list[str]:
     They are discriminator overpowering and mode collapse.
     """
     signs = []
-    if min(history_row["d_acc_real"], history_row["d_acc_fake"]) >= OVERPOWERED_ACCURACY:
+    if (
+        min(history_row["d_acc_real"], history_row["d_acc_fake"])
+        >= OVERPOWERED_ACCURACY
+    ):
         signs.append(
-            f"discriminator overpowering (accuracy real {history_row['d_acc_real']:.1%}, "
-            f"fake {history_row['d_acc_fake']:.1%}, generator loss {history_row['g_loss']:.1f})"
+            "discriminator overpowering "
+            f"(accuracy real {history_row['d_acc_real']:.1%}, "
+            f"fake {history_row['d_acc_fake']:.1%}, "
+            f"generator loss {history_row['g_loss']:.1f})"
         )
-    if report is not None and report["coverage_min_fraction"] < COLLAPSED_CLASS_FRACTION:
+    if (
+        report is not None
+        and report["coverage_min_fraction"] < COLLAPSED_CLASS_FRACTION
+    ):
         fractions = report.get(
             "class_fractions"
         )  # a card's history keeps only the rarest class's share
@@ -179,5 +212,7 @@ def warning_signs(history_row: dict, report: dict | None = None) -> list[str]:
             if share < COLLAPSED_CLASS_FRACTION
         )
         which = f"digits {rare} each" if fractions else "the rarest digit class"
-        signs.append(f"mode collapse ({which} on < {COLLAPSED_CLASS_FRACTION:.0%} of samples)")
+        signs.append(
+            f"mode collapse ({which} on < {COLLAPSED_CLASS_FRACTION:.0%} of samples)"
+        )
     return signs

@@ -30,25 +30,26 @@ import numpy as np
 
 from mnistgan_lib.core import data
 from mnistgan_lib.core.backend import keras, tf
+from mnistgan_lib.core.errors import InputError
 from mnistgan_lib.gans import networks
 from mnistgan_lib.gans.gan import GAN
 from mnistgan_lib.gans.stabilization import NONE, Stabilization
 
-# --- losses -----------------------------------------------------------------------------
+# --- losses ---------------------------------------------------------------------------
 
 
 def critic_loss(real_scores, fake_scores) -> tf.Tensor:
-    """The critic's loss E[f(fake)] - E[f(real)], to minimise: minus the Wasserstein estimate."""
+    """The critic's loss E[f(fake)] - E[f(real)]: minus the Wasserstein estimate."""
     return tf.reduce_mean(fake_scores) - tf.reduce_mean(real_scores)
 
 
 def generator_loss(fake_scores) -> tf.Tensor:
-    """The generator's loss -E[f(fake)], to minimise: move fakes to where the critic scores high."""
+    """The generator's loss -E[f(fake)]: moves fakes to where the critic scores high."""
     return -tf.reduce_mean(fake_scores)
 
 
 def wasserstein_estimate(real_scores, fake_scores) -> tf.Tensor:
-    """E[f(real)] - E[f(fake)]: the critic's Wasserstein estimate, true only if f is 1-Lipschitz."""
+    """E[f(real)] - E[f(fake)]: Wasserstein estimate, true only if f is 1-Lipschitz."""
     return tf.reduce_mean(real_scores) - tf.reduce_mean(fake_scores)
 
 
@@ -60,7 +61,7 @@ def source_loss(y_true, y_pred) -> tf.Tensor:
     return tf.reduce_mean(tf.cast(y_true, y_pred.dtype) * y_pred)
 
 
-# --- the Lipschitz constraints ----------------------------------------------------------
+# --- the Lipschitz constraints --------------------------------------------------------
 
 
 def interpolation_weights(count, seed) -> tf.Tensor:
@@ -79,12 +80,12 @@ def _checked_weights(weights, count: int | None) -> tf.Tensor:
     if not tf.is_tensor(weights):
         array = np.asarray(weights, dtype=np.float32)
         if array.ndim != 1 or (count is not None and len(array) != count):
-            raise ValueError(
+            raise InputError(
                 "weights must hold one interpolation weight per example, "
                 f"shape ({count},), got shape {array.shape}"
             )
         if np.any(array < 0) or np.any(array > 1):
-            raise ValueError(
+            raise InputError(
                 "weights must lie in [0, 1] (x_hat = w * real + (1 - w) * fake), "
                 f"got {array.tolist()}"
             )
@@ -93,15 +94,18 @@ def _checked_weights(weights, count: int | None) -> tf.Tensor:
 
 
 def gradient_penalty(critic, real, fake, weights) -> tf.Tensor:
-    """E[(|grad f(x_hat)|_2 - 1)^2] at x_hat = w * real + (1 - w) * fake, unweighted by lambda.
+    """The gradient penalty E[(|grad f(x_hat)|_2 - 1)^2], unweighted by lambda.
 
-    There is one weight w per example.
+    x_hat = w * real + (1 - w) * fake, with one weight w per example.
 
     `weights` are passed in (see `interpolation_weights`) so a test can fix them.
     """
-    real, fake = tf.convert_to_tensor(real, tf.float32), tf.convert_to_tensor(fake, tf.float32)
+    real, fake = (
+        tf.convert_to_tensor(real, tf.float32),
+        tf.convert_to_tensor(fake, tf.float32),
+    )
     if real.shape != fake.shape:
-        raise ValueError(
+        raise InputError(
             f"real and fake must have the same shape, got {real.shape} and {fake.shape}"
         )
     weights = _checked_weights(weights, real.shape[0])
@@ -111,10 +115,11 @@ def gradient_penalty(critic, real, fake, weights) -> tf.Tensor:
         tape.watch(between)
         scores = critic(between, training=True)
     gradients = tape.gradient(scores, between)
-    # The tiny constant keeps the norm's own gradient finite where the critic's gradient is
-    # exactly zero.
+    # The tiny constant keeps the norm's own gradient finite where the critic's
+    # gradient is exactly zero.
     norms = tf.sqrt(
-        tf.reduce_sum(tf.square(gradients), axis=list(range(1, len(real.shape)))) + 1e-12
+        tf.reduce_sum(tf.square(gradients), axis=list(range(1, len(real.shape))))
+        + 1e-12
     )
     return tf.reduce_mean(tf.square(norms - 1.0))
 
@@ -132,46 +137,51 @@ def clip_weights(model: keras.Model, clip_value: float) -> tf.Tensor:
     return moved / total
 
 
-# --- the model --------------------------------------------------------------------------
+# --- the model ------------------------------------------------------------------------
 
 
 def check_settings(
     critic_steps: int, clip_value: float | None, gp_weight: float, unconstrained: bool
 ) -> None:
-    """Refuse WGAN settings that do not make sense, naming the argument and what would."""
+    """Refuse WGAN settings that make no sense, naming the argument and what would."""
     if not data.is_whole_number(critic_steps) or critic_steps < 1:
-        raise ValueError(
-            "critic_steps must be a whole number >= 1 (critic updates per generator update), "
+        raise InputError(
+            "critic_steps must be a whole number >= 1 "
+            "(critic updates per generator update), "
             f"got {critic_steps!r}"
         )
     if clip_value is not None and not (
         isinstance(clip_value, (int, float)) and 0 < clip_value < math.inf
     ):
-        raise ValueError(
-            "clip_value must be a finite number > 0 (e.g. 0.01) or None for no clipping, "
+        raise InputError(
+            "clip_value must be a finite number > 0 (e.g. 0.01) "
+            "or None for no clipping, "
             f"got {clip_value!r}"
         )
     if not (isinstance(gp_weight, (int, float)) and 0 <= gp_weight < math.inf):
-        raise ValueError(
-            "gp_weight must be a finite number >= 0 (e.g. 10, or 0 for no gradient penalty), "
+        raise InputError(
+            "gp_weight must be a finite number >= 0 "
+            "(e.g. 10, or 0 for no gradient penalty), "
             f"got {gp_weight!r}"
         )
     if clip_value is not None and gp_weight > 0:
-        raise ValueError(
-            f"choose one Lipschitz constraint: clip_value={clip_value} or gp_weight={gp_weight}, "
+        raise InputError(
+            f"choose one Lipschitz constraint: clip_value={clip_value} "
+            f"or gp_weight={gp_weight}, "
             "not both; "
             "set clip_value=None for the gradient penalty or gp_weight=0 for clipping"
         )
     constrained = clip_value is not None or gp_weight > 0
     if constrained == unconstrained:
-        raise ValueError(
+        raise InputError(
             (
                 "a WGAN critic needs a Lipschitz constraint: "
                 "set clip_value (e.g. 0.01) or gp_weight (e.g. 10)"
             )
             if not constrained
             else (
-                "unconstrained=True means no constraint, but clip_value or gp_weight is set; "
+                "unconstrained=True means no constraint, "
+                "but clip_value or gp_weight is set; "
                 "drop one of them"
             )
         )
@@ -206,14 +216,19 @@ class WGAN(GAN):
     ):
         check_settings(critic_steps, clip_value, gp_weight, unconstrained)
         if "generator_loss" in kwargs:
-            raise ValueError(
-                f"generator_loss={kwargs['generator_loss']!r} does not apply to a WGAN, whose "
+            raise InputError(
+                f"generator_loss={kwargs['generator_loss']!r} "
+                "does not apply to a WGAN, whose "
                 "generator minimises -E[f(fake)]; leave it out"
             )
-        if stabilization.real_labels != (1.0, 1.0) or stabilization.flip_probability > 0:
-            raise ValueError(
-                "label smoothing and label flipping do not apply to a Wasserstein critic "
-                "(it has no labels); leave --real-labels and --flip-labels at their defaults"
+        if (
+            stabilization.real_labels != (1.0, 1.0)
+            or stabilization.flip_probability > 0
+        ):
+            raise InputError(
+                "label smoothing and label flipping do not apply to a "
+                "Wasserstein critic (it has no labels); "
+                "leave --real-labels and --flip-labels at their defaults"
             )
         self.TRACKED = ("critic_loss", "g_loss", "wasserstein") + (
             ("clipped_share",)
@@ -232,7 +247,10 @@ class WGAN(GAN):
         )
 
     def discriminator_step(self, real, labels=None) -> dict:
-        """One critic update on a real batch and a fresh fake one; returns what it logs."""
+        """One critic update on a real batch and a fresh fake one.
+
+        Returns what it logs.
+        """
         count = tf.shape(real)[0]
         fake, _ = self.fake_batch(count)
         real, fake = self.discriminator_view(real), self.discriminator_view(fake)
@@ -257,19 +275,23 @@ class WGAN(GAN):
         }
 
     def generator_step(self, count) -> dict:
-        """One generator update on a fresh fake batch, then the weight average; returns its loss."""
+        """One generator update on a fresh fake batch, then the weight average.
+
+        Returns its loss.
+        """
         with tf.GradientTape() as tape:
             fake, _ = self.fake_batch(count)
-            loss = generator_loss(self.discriminator(self.discriminator_view(fake), training=True))
+            loss = generator_loss(
+                self.discriminator(self.discriminator_view(fake), training=True)
+            )
         self.apply_gradients(tape, loss, self.generator, self.g_optimizer)
         self.update_ema()
         return {"g_loss": loss}
 
     def train_step(self, batch):
         real = batch[0] if isinstance(batch, (tuple, list)) else batch
-        if (
-            not self.g_optimizer.built
-        ):  # its slots cannot be created inside the tf.cond branch below
+        # Its slots cannot be created inside the tf.cond branch below.
+        if not self.g_optimizer.built:
             self.build_optimizers()
         # Phase 1: one critic update on this step's real batch.
         logged = self.discriminator_step(real)
@@ -277,7 +299,8 @@ class WGAN(GAN):
         turn = tf.equal(self.d_optimizer.iterations % self.critic_steps, 0)
         update = lambda: self.generator_step(tf.shape(real)[0])["g_loss"]  # noqa: E731
         logged["g_loss"] = tf.cond(turn, update, lambda: tf.constant(0.0))
-        # Phase 3: running means; the generator's loss is averaged over the steps that updated it.
+        # Phase 3: running means; the generator's loss is averaged over the steps
+        # that updated it.
         return self.record(logged, weights={"g_loss": tf.cast(turn, tf.float32)})
 
 
@@ -286,7 +309,7 @@ def build_critic() -> keras.Model:
 
     The default DCGAN discriminator, a linear score, no batch norm.
     """
-    # No batch normalization: it would make each image's score depend on its batch, which the
-    # gradient penalty (a per-image gradient) does not allow; the network already ends in a
-    # linear unit.
+    # No batch normalization: it would make each image's score depend on its batch,
+    # which the gradient penalty (a per-image gradient) does not allow; the network
+    # already ends in a linear unit.
     return networks.build_conv_discriminator(batch_norm=False)

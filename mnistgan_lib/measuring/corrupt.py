@@ -10,12 +10,13 @@ import numpy as np
 from scipy import ndimage
 
 from mnistgan_lib.core import pixels
+from mnistgan_lib.core.errors import InputError
 
 
 def add_gaussian_noise(images: np.ndarray, variance: float, seed: int = 0) -> np.ndarray:
     """Add N(0, variance) noise to each pixel, then clip to [0, 1] to keep it an image."""
     if not np.isfinite(variance) or variance < 0:
-        raise ValueError(
+        raise InputError(
             f"noise variance must be a finite number >= 0, got {variance}; it is sigma squared"
         )
     images = pixels.check_unit_range(images)
@@ -26,12 +27,12 @@ def add_gaussian_noise(images: np.ndarray, variance: float, seed: int = 0) -> np
 def gaussian_blur(images: np.ndarray, sigma: float) -> np.ndarray:
     """Blur each image with a Gaussian kernel of standard deviation `sigma` pixels."""
     if not np.isfinite(sigma) or sigma < 0:
-        raise ValueError(f"blur sigma must be a finite number >= 0 (pixels), got {sigma}")
+        raise InputError(f"blur sigma must be a finite number >= 0 (pixels), got {sigma}")
     return ndimage.gaussian_filter(pixels.check_unit_range(images), sigma=(0, sigma, sigma))
 
 
 def median_filter(images: np.ndarray, size: int) -> np.ndarray:
     """Replace each pixel by the median of its `size` x `size` neighbourhood."""
     if int(size) != size or size < 1:
-        raise ValueError(f"median filter size must be a positive integer, got {size}")
+        raise InputError(f"median filter size must be a positive integer, got {size}")
     return ndimage.median_filter(pixels.check_unit_range(images), size=(1, int(size), int(size)))

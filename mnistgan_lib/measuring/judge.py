@@ -9,6 +9,7 @@ import numpy as np
 
 from mnistgan_lib.core import data, pixels, pretrained
 from mnistgan_lib.core.backend import keras, seed_everything, tf
+from mnistgan_lib.core.errors import InputError
 
 JUDGE_NAME = "judge"
 JUDGE_FEATURES = "features"  # the layer whose activations FD-MNIST compares
@@ -87,7 +88,7 @@ def load_judge() -> keras.Model:
 def judge_outputs(images: np.ndarray, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:
     """Class probabilities (N, 10) and penultimate features (N, 128) for images in [-1, 1]."""
     if batch_size < 1:
-        raise ValueError(f"batch_size must be a positive number of images, got {batch_size}")
+        raise InputError(f"batch_size must be a positive number of images, got {batch_size}")
     images = pixels.check_gan_range(images, "images", "check the model that made them")
     probabilities, features = load_judge().predict(images, batch_size=batch_size, verbose=0)
     return probabilities.astype(np.float64), features.astype(np.float64)

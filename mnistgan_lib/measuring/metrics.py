@@ -19,6 +19,7 @@ from functools import lru_cache
 import numpy as np
 
 from mnistgan_lib.core import config, data, pixels
+from mnistgan_lib.core.errors import InputError, InputTypeError
 
 MIN_SAMPLES = 500  # below this, covariances of 128 features are too noisy to compare models
 NN_SUBSET = 1000  # images whose nearest training digit is searched (each search scans all 60,000)
@@ -27,7 +28,7 @@ NUM_CLASSES = data.NUM_CLASSES
 
 def _require_enough(count: int, name: str = "samples") -> None:
     if count < MIN_SAMPLES:
-        raise ValueError(
+        raise InputError(
             f"{name}: {count} images are too few for a stable estimate; "
             f"give at least {MIN_SAMPLES} "
             "(10,000 is the course's standard, and compare models only at the same count)"
@@ -38,13 +39,13 @@ def _finite_array(value, name: str, ndim: int, what: str) -> np.ndarray:
     """`value` as a finite float array of `ndim` dimensions, or a ValueError naming `name`."""
     array = np.asarray(value)
     if not np.issubdtype(array.dtype, np.number) or array.dtype == bool:
-        raise TypeError(f"{name} must hold numbers ({what}), got dtype {array.dtype}")
+        raise InputTypeError(f"{name} must hold numbers ({what}), got dtype {array.dtype}")
     if array.ndim != ndim or array.size == 0:
-        raise ValueError(
+        raise InputError(
             f"{name} must be a non-empty {ndim}-D array ({what}), got shape {array.shape}"
         )
     if not np.isfinite(array).all():
-        raise ValueError(f"{name} contains NaN or infinite values; {what} must be finite")
+        raise InputError(f"{name} contains NaN or infinite values; {what} must be finite")
     return array.astype(np.float64)
 
 
@@ -52,7 +53,7 @@ def gaussian_statistics(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and covariance of feature rows."""
     features = _finite_array(features, "features", 2, "one row of features per image")
     if len(features) < 2:
-        raise ValueError(
+        raise InputError(
             f"features has {len(features)} row; a covariance needs at least 2 "
             f"(use {MIN_SAMPLES}+ images)"
         )
@@ -71,7 +72,7 @@ def frechet_distance(
     for name, shape in [("mu2", mu2.shape), ("sigma1", sigma1.shape), ("sigma2", sigma2.shape)]:
         expected = (size,) if name == "mu2" else (size, size)
         if shape != expected:
-            raise ValueError(
+            raise InputError(
                 f"{name} has shape {shape}, but mu1 has {size} features, so it must be {expected}"
             )
     # Tr((S1 S2)^(1/2)) = Tr((A S2 A)^(1/2)) with A = S1^(1/2):
@@ -86,10 +87,10 @@ def frechet_distance(
 def classifier_score(probabilities: np.ndarray, splits: int = 10) -> tuple[float, float]:
     """exp(E KL(p(y|x) || p(y))), mean and standard deviation over `splits` equal parts."""
     if not 1 <= splits <= 10:
-        raise ValueError(f"splits must be between 1 and 10, got {splits}")
+        raise InputError(f"splits must be between 1 and 10, got {splits}")
     probabilities = check_probabilities(probabilities)
     if len(probabilities) < splits:
-        raise ValueError(
+        raise InputError(
             f"probabilities has {len(probabilities)} rows, fewer than splits={splits}; "
             "give more images"
         )
@@ -111,7 +112,7 @@ def kl_to_uniform(fractions: np.ndarray) -> float:
     """KL(fractions || uniform) in nats: 0 for even classes, log 10 for a single class."""
     fractions = _finite_array(fractions, "fractions", 1, "one fraction per class")
     if fractions.min() < 0 or abs(fractions.sum() - 1.0) > 1e-6:
-        raise ValueError(
+        raise InputError(
             "fractions must be non-negative and sum to 1 (a class histogram), "
             f"got sum {fractions.sum():.6g}, min {fractions.min():.3g}"
         )
@@ -123,13 +124,13 @@ def psnr(clean: np.ndarray, restored: np.ndarray, data_range: float = 1.0) -> fl
     """Peak signal-to-noise ratio in dB, over all pixels of two equally shaped image stacks."""
     clean, restored = np.asarray(clean, np.float64), np.asarray(restored, np.float64)
     if clean.shape != restored.shape:
-        raise ValueError(
+        raise InputError(
             f"clean {clean.shape} and restored {restored.shape} must have the same shape"
         )
     if clean.size == 0 or not (np.isfinite(clean).all() and np.isfinite(restored).all()):
-        raise ValueError("clean and restored must be non-empty and hold only finite pixel values")
+        raise InputError("clean and restored must be non-empty and hold only finite pixel values")
     if not data_range > 0:
-        raise ValueError(
+        raise InputError(
             "data_range must be the positive span of pixel values "
             f"(1.0 for [0, 1], 255 for bytes), got {data_range}"
         )
@@ -247,12 +248,12 @@ def check_labels(labels: np.ndarray, count: int) -> np.ndarray:
     """`labels` as an array of `count` integers in 0..9, or a ValueError saying what is wrong."""
     labels = np.asarray(labels)
     if labels.shape != (count,) or not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(
+        raise InputError(
             f"labels must be {count} integers (one per sample), "
             f"got shape {labels.shape} dtype {labels.dtype}"
         )
     if labels.min() < 0 or labels.max() >= NUM_CLASSES:
-        raise ValueError(f"labels must lie in 0..9, found {labels.min()}..{labels.max()}")
+        raise InputError(f"labels must lie in 0..9, found {labels.min()}..{labels.max()}")
     return labels
 
 
@@ -260,13 +261,13 @@ def check_probabilities(probabilities: np.ndarray) -> np.ndarray:
     """`probabilities` as (N, 10) rows that are distributions, or an error saying what is wrong."""
     array = np.asarray(probabilities)
     if array.ndim != 2 or array.shape[1] != NUM_CLASSES or len(array) == 0:
-        raise ValueError(
+        raise InputError(
             f"probabilities must have shape (N, {NUM_CLASSES}) with N >= 1 (the judge's softmax), "
             f"got {array.shape}"
         )
     array = _finite_array(array, "probabilities", 2, "class probabilities")
     if array.min() < 0 or np.abs(array.sum(axis=1) - 1.0).max() > 1e-3:
-        raise ValueError(
+        raise InputError(
             "probabilities must be non-negative rows that sum to 1; apply a softmax to logits first"
         )
     return array

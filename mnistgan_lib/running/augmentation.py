@@ -29,6 +29,7 @@ import numpy as np
 
 from mnistgan_lib.core import data
 from mnistgan_lib.core.backend import keras, seed_everything, tf
+from mnistgan_lib.core.errors import InputError, reported
 
 layers = keras.layers
 CONDITIONS = ("real", "real + generated", "generated", "real + real")
@@ -42,7 +43,7 @@ def balanced_subset(
     None is drawn from `exclude`.
     """
     if size < data.NUM_CLASSES or size % data.NUM_CLASSES:
-        raise ValueError(
+        raise InputError(
             f"size must be a positive multiple of {data.NUM_CLASSES} "
             f"(the same count per class), got {size}"
         )
@@ -55,7 +56,7 @@ def balanced_subset(
     for digit in range(data.NUM_CLASSES):
         pool = np.flatnonzero((labels == digit) & allowed)
         if len(pool) < per_class:
-            raise ValueError(
+            raise InputError(
                 f"size {size} needs {per_class} digits of class {digit}, "
                 f"only {len(pool)} are available"
             )
@@ -90,11 +91,11 @@ def train_classifier(
     images = np.asarray(images, np.float32).reshape(-1, 28, 28, 1)
     labels = np.asarray(labels)
     if len(labels) != len(images) or len(images) == 0:
-        raise ValueError(
+        raise InputError(
             f"images ({len(images)}) and labels ({len(labels)}) must be equally many, at least one"
         )
     if steps < 1:
-        raise ValueError(f"steps must be a positive number of batches, got {steps}")
+        raise InputError(f"steps must be a positive number of batches, got {steps}")
     seed_everything(seed)
     model = build_classifier()
     model.compile(
@@ -132,7 +133,7 @@ def training_set(
         "real + real": [real, extra_real],
     }
     if condition not in parts:
-        raise ValueError(f"condition must be one of {', '.join(CONDITIONS)}, got {condition!r}")
+        raise InputError(f"condition must be one of {', '.join(CONDITIONS)}, got {condition!r}")
     chosen = parts[condition]
     return np.concatenate([np.reshape(p[0], (-1, 28, 28)) for p in chosen]), np.concatenate(
         [p[1] for p in chosen]
@@ -227,9 +228,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--out", type=Path, required=True, help="JSON file for the results")
     arguments = parser.parse_args(argv)
-    rows = run_experiment(
-        arguments.model, arguments.sizes, arguments.seeds, arguments.generated, arguments.steps
-    )
+    with reported():  # the library's errors end it with their message and exit code
+        rows = run_experiment(
+            arguments.model, arguments.sizes, arguments.seeds, arguments.generated, arguments.steps
+        )
     command = "python -m mnistgan_lib.running.augmentation " + " ".join(
         argv if argv is not None else __import__("sys").argv[1:]
     )

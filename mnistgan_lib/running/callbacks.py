@@ -9,17 +9,21 @@ every completed epoch's records beside it. Every file goes through
 from __future__ import annotations
 
 import math
+import sys
 import time
 
 import numpy as np
 
 from mnistgan_lib.core.backend import keras
+from mnistgan_lib.core.errors import EXIT_DIVERGED, MnistganError
 from mnistgan_lib.core.pixels import grid_image
 from mnistgan_lib.running.runs import RunConfig, RunFolder
 
 
-class TrainingDiverged(RuntimeError):
+class TrainingDiverged(MnistganError, RuntimeError):
     """A loss became NaN or infinite; the message says which, and at which step."""
+
+    exit_code = EXIT_DIVERGED
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -55,11 +59,13 @@ class HistoryCsv(keras.callbacks.Callback):
 
 
 class PeriodicMetrics(keras.callbacks.Callback):
-    """Measure samples with the kit every `every` epochs and add the report to metrics.jsonl."""
+    """Measure samples with the kit every `every` epochs and add the report to metrics.jsonl;
+    with `say` (e.g. print), also say its headline numbers in one line."""
 
-    def __init__(self, folder: RunFolder, every: int, samples: int, history: HistoryCsv):
+    def __init__(self, folder: RunFolder, every: int, samples: int, history: HistoryCsv, say=None):
         super().__init__()
         self.folder, self.every, self.samples, self.history = folder, every, samples, history
+        self.say = say
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
         if self.every <= 0 or (epoch + 1) % self.every:
@@ -69,6 +75,69 @@ class PeriodicMetrics(keras.callbacks.Callback):
         report = metrics.evaluate(*self.model.samples_to_measure(self.samples, seed=0))
         seconds = round(self.history.seconds, 2)
         self.folder.add_report({"epoch": epoch + 1, "seconds": seconds, **report.as_dict()})
+        if self.say is not None:
+            self.say(measured_line(report))
+
+
+def measured_line(report) -> str:
+    """A measuring-kit report's headline in one short line: FD-MNIST, score and coverage."""
+    return (
+        f"  measured: FD-MNIST {report.fd_mnist:.2f}, classifier score "
+        f"{report.classifier_score:.2f}, rarest digit {report.coverage_min_class} "
+        f"({report.coverage_min_fraction:.1%})"
+    )
+
+
+class ProgressLine(keras.callbacks.Callback):
+    """One short line per epoch: the epoch, steps, seconds and the two losses (the discriminator's
+    or critic's and the generator's); history.csv keeps every logged metric. `live` (a terminal)
+    redraws the line as the epoch goes; otherwise it is written once, when the epoch ends."""
+
+    LOSSES = (("d_loss", "critic_loss"), ("g_loss",))  # the first logged name of each group
+    WIDTH = 79  # one column short of an 80-column terminal, so the line never wraps
+
+    def __init__(
+        self, epochs: int, steps: int, live: bool = False, stream=None, interval: float = 0.2
+    ):
+        super().__init__()
+        self.epochs, self.steps, self.live, self.interval = epochs, steps, live, interval
+        self.stream = stream
+        self.shown = 0  # characters of the line on screen now (live only)
+
+    def on_epoch_begin(self, epoch: int, logs=None) -> None:
+        self.epoch, self.started, self.drawn = epoch, time.perf_counter(), 0.0
+
+    def on_train_batch_end(self, batch: int, logs=None) -> None:
+        now = time.perf_counter()
+        if self.live and now - self.drawn >= self.interval:
+            self.drawn = now
+            self._write(self.line(batch + 1, logs), end="")
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        self._write(self.line(self.steps, logs), end="\n")
+
+    def line(self, step: int, logs) -> str:
+        """The progress line after `step` steps of the current epoch, at most WIDTH characters."""
+        logs = logs or {}
+        digits = len(str(self.epochs)), len(str(self.steps))
+        parts = [
+            f"epoch {self.epoch + 1:>{digits[0]}}/{self.epochs}",
+            f"step {step:>{digits[1]}}/{self.steps}",
+            f"{time.perf_counter() - self.started:.0f}s",
+        ]
+        for names in self.LOSSES:
+            name = next((name for name in names if name in logs), None)
+            if name is not None:
+                parts.append(f"{name} {float(logs[name]):.4g}")
+        return "  ".join(parts)[: self.WIDTH]
+
+    def _write(self, text: str, end: str) -> None:
+        stream = self.stream or sys.stdout
+        if self.live:  # back to the start of the line, and blank what the old line left over
+            text = "\r" + text + " " * max(0, self.shown - len(text))
+            self.shown = 0 if end else len(text) - 1
+        stream.write(text + end)
+        stream.flush()
 
 
 class StopOnDivergence(keras.callbacks.Callback):

@@ -1,5 +1,6 @@
-"""The command line: `python -m mnistgan_lib COMMAND ...`, where COMMAND is one of train, presets,
-sample, evaluate, export, train-judge, train-dae, denoise and psnr-table."""
+"""The command line: `mnistgan COMMAND ...` (or `python -m mnistgan_lib COMMAND ...`), where
+COMMAND is one of train, presets, sample, evaluate, export, train-judge, train-dae, noisy, denoise
+and psnr-table. `mnistgan COMMAND --help` describes each."""
 
 from __future__ import annotations
 
@@ -12,8 +13,43 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mnistgan_lib.core.errors import (
+    EXIT_DIVERGED,
+    EXIT_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    InputError,
+    MnistganError,
+    UsageError,
+    reported,
+)
+
 if TYPE_CHECKING:  # the commands import the library only when they run, so that --help is quick
     from mnistgan_lib.running.runs import RunConfig
+
+MNIST_TRAIN_IMAGES = 60_000  # runs.MNIST_TRAIN_IMAGES, without importing TensorFlow for --help
+MNIST_TEST_IMAGES = 10_000
+# pixels.ACCEPTED_RANGES in short, for --help (importing pixels would make --help slower)
+ACCEPTED = "(N, 28, 28[, 1]) as 0..255, [0, 1] or [-1, 1]"
+EPILOG = f"""\
+images:
+  every command that reads images takes a .npy file (numpy.save) of shape (N, 28, 28) or
+  (N, 28, 28, 1) holding integers 0..255 (e.g. uint8), floats in [0, 1], floats in [-1, 1]
+  (any negative pixel means [-1, 1]) or floats in [0, 255] (any pixel above 1).
+  sample writes float32 (N, 28, 28) in [-1, 1]; noisy and denoise write float32 in [0, 1].
+
+exit codes:
+  0    done
+  {EXIT_INPUT}    a bad input: a file, a value or an output path (the message says which and why)
+  {EXIT_USAGE}    the command line is wrong (an unknown option, a value out of range)
+  {EXIT_DIVERGED}    a training run diverged (a loss became NaN); its last good epoch is kept
+  {EXIT_INTERRUPTED}  interrupted (Ctrl-C); train says which epochs are saved and how to resume
+"""
+
+
+def program() -> str:
+    """How the user called the command line: `mnistgan` (the console script) or `python -m`."""
+    return "mnistgan" if Path(sys.argv[0]).name == "mnistgan" else "python -m mnistgan_lib"
 
 
 def _train_judge(arguments: argparse.Namespace) -> None:
@@ -22,7 +58,10 @@ def _train_judge(arguments: argparse.Namespace) -> None:
     model, accuracy = judge.train_judge(epochs=arguments.epochs, seed=arguments.seed)
     print(f"judge test accuracy: {accuracy:.4f}")
     if accuracy < 0.99:
-        sys.exit(f"test accuracy {accuracy:.4f} is below 0.99; not shipping these weights")
+        raise MnistganError(
+            f"test accuracy {accuracy:.4f} is below 0.99; not shipping these weights "
+            "(try more --epochs or another --seed)"
+        )
     path = judge.save_judge(
         model, accuracy, arguments.epochs, arguments.seed, directory=arguments.out
     )
@@ -64,16 +103,50 @@ probability = number_type(
     float, lambda value: 0.0 <= value <= 1.0, "a probability in [0, 1]", "probability"
 )
 digit = number_type(int, lambda value: 0 <= value <= 9, "a digit from 0 to 9", "digit")
+train_images = number_type(
+    int,
+    lambda value: 1 <= value <= MNIST_TRAIN_IMAGES,
+    f"a whole number from 1 to {MNIST_TRAIN_IMAGES:,} (MNIST's training set)",
+    "train_images",
+)
+test_digits = number_type(
+    int,
+    lambda value: 1 <= value <= MNIST_TEST_IMAGES,
+    f"a whole number from 1 to {MNIST_TEST_IMAGES:,} (MNIST's test set)",
+    "test_digits",
+)
 
 
 def load_array(path: Path, what: str) -> np.ndarray:
-    """Read a `.npy` array without pickle, or exit with a message naming the file and the fix."""
-    if not path.is_file():
-        sys.exit(f"error: {what} file {path} does not exist; give the path of a .npy file")
-    try:
-        return np.load(path, allow_pickle=False)
-    except Exception as error:  # not .npy, truncated, or pickled objects: the same advice applies
-        sys.exit(f"error: {path} cannot be read as a .npy array ({error}); save it with numpy.save")
+    """Read a `.npy` array without pickle, or raise an InputError that says what the file is."""
+    from mnistgan_lib.core import files
+
+    return files.read_npy(path, what)
+
+
+def load_images(path: Path, what: str) -> np.ndarray:
+    """Images from a `.npy` file in any accepted range (`pixels.ACCEPTED_RANGES`) as float32
+    (N, 28, 28) in [0, 1]."""
+    from mnistgan_lib.core import pixels
+
+    return pixels.as_unit_range(load_array(path, what), f"the {what} in {path}")
+
+
+def check_output_file(path: Path, option: str = "--out") -> None:
+    """Refuse, before any work, an output path that numpy.save would not write as given: one
+    whose folder is missing, one that is a folder, or one without the .npy suffix (numpy.save
+    would add it)."""
+    if path.is_dir():
+        raise InputError(f"{option} {path} is a folder; give the path of a .npy file to write")
+    if path.suffix != ".npy":
+        raise InputError(
+            f"{option} {path} does not end in .npy; numpy.save would write {path}.npy instead. "
+            f"Give a .npy file name, e.g. {path.with_suffix('.npy')}"
+        )
+    if not path.parent.is_dir():
+        raise InputError(
+            f"the folder of {option} {path} does not exist; create it or give another path"
+        )
 
 
 def _presets(arguments: argparse.Namespace) -> None:
@@ -107,18 +180,34 @@ def _train_dae(arguments: argparse.Namespace) -> None:
 def _denoise(arguments: argparse.Namespace) -> None:
     from mnistgan_lib.denoising import autoencoder
 
-    noisy = load_array(arguments.input, "noisy images")
-    if not arguments.out.parent.is_dir():
-        sys.exit(
-            f"error: the folder of --out {arguments.out} does not exist; create it or give "
-            "another path"
-        )
+    check_output_file(arguments.out)
+    noisy = load_images(arguments.input, "noisy images")
     model = autoencoder.load_denoiser(arguments.model)
     restored = autoencoder.denoise(model, noisy, name=f"the images in {arguments.input}")
     np.save(arguments.out, restored)
     print(
         f"denoised {len(restored):,} images with {arguments.model}; saved {restored.shape} "
         f"float32 in [0, 1] to {arguments.out}"
+    )
+
+
+def _noisy(arguments: argparse.Namespace) -> None:
+    from mnistgan_lib.denoising import autoencoder
+    from mnistgan_lib.measuring import corrupt
+
+    for option, path in (("--out", arguments.out), ("--clean", arguments.clean)):
+        if path is not None:
+            check_output_file(path, option)
+    clean = autoencoder.clean_test_digits(arguments.n)
+    noisy = corrupt.add_gaussian_noise(clean, arguments.variance, seed=arguments.seed)
+    np.save(arguments.out, noisy.astype(np.float32))
+    if arguments.clean is not None:
+        np.save(arguments.clean, clean.astype(np.float32))
+    also = f" (and the clean digits to {arguments.clean})" if arguments.clean else ""
+    print(
+        f"saved the first {len(noisy):,} MNIST test digits with Gaussian noise of variance "
+        f"{arguments.variance:g} (seed {arguments.seed}), clipped to [0, 1], as {noisy.shape} "
+        f"float32 to {arguments.out}{also}"
     )
 
 
@@ -134,7 +223,7 @@ def _evaluate(arguments: argparse.Namespace) -> None:
     from mnistgan_lib.measuring import metrics
 
     if (arguments.samples is None) == (arguments.model is None):
-        sys.exit("error: give either a SAMPLES.npy file or --model NAME, not both or neither")
+        raise UsageError("give either a SAMPLES.npy file or --model NAME, not both or neither")
     labels = load_array(arguments.labels, "labels") if arguments.labels else None
     if arguments.model is not None:
         from mnistgan_lib.running import sampling
@@ -175,20 +264,61 @@ def run_config(arguments: argparse.Namespace) -> RunConfig:
 
 def _train(arguments: argparse.Namespace) -> None:
     from mnistgan_lib.running import training
-    from mnistgan_lib.running.callbacks import TrainingDiverged
+    from mnistgan_lib.running.runs import RunFolder
 
     config = run_config(arguments)
     out = arguments.out or Path("runs") / arguments.model
+    RunFolder(out).check_usable()
+    live = sys.stdout.isatty()  # a terminal: the epoch's line is redrawn as it goes
     try:
-        training.train(config, out, verbose=1 if sys.stdout.isatty() else 2)
-    except TrainingDiverged as error:
-        sys.exit(f"error: {error}")
-    print(f"run folder: {out} (samples.gif, history.csv, metrics.jsonl, checkpoints/)")
+        training.train(config, out, verbose=1 if live else 2)
+    except KeyboardInterrupt:
+        if live:
+            print(flush=True)  # below the unfinished progress line
+        print(interrupted(config, out), file=sys.stderr)
+        raise SystemExit(EXIT_INTERRUPTED) from None
+    print(f"run folder: {out} ({', '.join(run_files(out))})")
+
+
+def interrupted(config: RunConfig, out: Path) -> str:
+    """What an interrupted `train` says: which epochs are safe, and the command that resumes."""
+    from mnistgan_lib.running.runs import RunFolder
+
+    try:
+        done = RunFolder(out).epochs_done()
+    except (MnistganError, OSError, ValueError):  # interrupted while writing its first records
+        done = 0
+    command = config.command(out)
+    if done >= config.epochs:  # after the last checkpoint, e.g. while writing samples.gif
+        return f"interrupted after the last epoch; all {done} epochs are saved in {out}"
+    where = f"interrupted during epoch {done + 1} of {config.epochs}"
+    if done == 0:
+        return f"{where}; no epoch was finished, so nothing is saved. Start again with: {command}"
+    saved = "epoch 1 is" if done == 1 else f"epochs 1-{done} are"
+    return f"{where}; {saved} saved in {out}. Resume with: {command}"
+
+
+def run_files(out: Path) -> list[str]:
+    """The records a run folder holds now, in the order the runs module describes them."""
+    from mnistgan_lib.running.runs import RunFolder
+
+    folder = RunFolder(out)
+    grids = len(list(folder.samples.glob("epoch_*.png"))) if folder.samples.is_dir() else 0
+    listed = [
+        (folder.config_file, "run.json"),
+        (folder.history_file, "history.csv"),
+        (folder.metrics_file, "metrics.jsonl"),
+        (folder.samples, f"samples/ ({grids} grid{'s' if grids != 1 else ''})"),
+        (folder.gif_file, "samples.gif"),
+        (folder.checkpoints, "checkpoints/"),
+    ]
+    return [name for path, name in listed if path.exists()]
 
 
 def _sample(arguments: argparse.Namespace) -> None:
     from mnistgan_lib.running import sampling
 
+    check_output_file(arguments.out)
     samples, labels = sampling.sample_model(
         arguments.model, n=arguments.n, seed=arguments.seed, label=arguments.label
     )
@@ -218,6 +348,7 @@ def _export(arguments: argparse.Namespace) -> None:
     run = Path(arguments.run)
     folder = RunFolder(run)
     config = folder.read_config()
+    check_export_names(arguments.name, arguments.out, arguments.force)
     generator, preset = sampling.load_generator(str(run))
     discriminator = sampling.load_discriminator(str(run))
     history = folder.read_history()
@@ -260,10 +391,35 @@ def _export(arguments: argparse.Namespace) -> None:
     print(f"saved {path}, the discriminator beside it, and their cards")
 
 
+def check_export_names(name: str, out: Path | None, force: bool) -> None:
+    """Refuse a name that is no plain file name, or (without `force`) one already shipped."""
+    from mnistgan_lib.core import pretrained
+
+    if not name or Path(name).name != name or name.startswith("."):
+        raise InputError(f"--name {name!r} must be a plain file name, e.g. dcgan-mine")
+    folder = out if out is not None else pretrained.WEIGHTS_DIR
+    taken = [
+        path.name
+        for shipped in (name, f"{name}-discriminator")
+        for path in (folder / f"{shipped}.json", folder / f"{shipped}.weights.h5")
+        if path.exists()
+    ]
+    if taken and not force:
+        raise InputError(
+            f"{folder} already holds a model called {name!r} ({', '.join(taken)}); exporting "
+            "would replace it. Give another --name, or add --force to replace it"
+        )
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
-    top = argparse.ArgumentParser(prog="python -m mnistgan_lib", description=__doc__)
-    commands = top.add_subparsers(dest="command", required=True)
+    top = argparse.ArgumentParser(
+        prog=program(),
+        description=__doc__,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (
         _add_train,
         _add_presets_sample_export,
@@ -272,6 +428,8 @@ def parser() -> argparse.ArgumentParser:
         _add_evaluate,
     ):
         add(commands)
+    for command in commands.choices.values():  # every command's --help lists the exit codes too
+        command.epilog, command.formatter_class = EPILOG, argparse.RawDescriptionHelpFormatter
     return top
 
 
@@ -292,10 +450,11 @@ def _add_train(commands) -> None:
     train.add_argument("--seed", type=non_negative_int, default=0)
     train.add_argument(
         "--train-images",
-        type=positive_int,
+        type=train_images,
         default=None,
         metavar="N",
-        help="train on a seeded subset of N MNIST training images (default: the profile's)",
+        help="train on a seeded subset of N of MNIST's 60,000 training images "
+        "(default: the profile's)",
     )
     train.add_argument(
         "--eval-every",
@@ -348,7 +507,10 @@ def _add_presets_sample_export(commands) -> None:
         "--label", type=digit, default=None, help="a conditional model draws only this digit (0-9)"
     )
     sample.add_argument(
-        "--out", type=Path, required=True, help=".npy file for the (N, 28, 28) samples in [-1, 1]"
+        "--out",
+        type=Path,
+        required=True,
+        help=".npy file for the samples: float32 (N, 28, 28) in [-1, 1]",
     )
     sample.set_defaults(handler=_sample)
 
@@ -359,6 +521,9 @@ def _add_presets_sample_export(commands) -> None:
     export.add_argument("--name", required=True, help="the name to ship it under, e.g. dcgan")
     export.add_argument(
         "--out", type=Path, default=None, help="folder (default: the package's weights)"
+    )
+    export.add_argument(
+        "--force", action="store_true", help="replace a model already shipped under --name"
     )
     export.set_defaults(handler=_export)
 
@@ -410,7 +575,7 @@ def _add_denoising(commands) -> None:
         dest="input",
         type=Path,
         required=True,
-        help=".npy of noisy digits (N, 28, 28), floats in [0, 1]",
+        help=f".npy of noisy digits {ACCEPTED} (e.g. from the noisy command)",
     )
     denoise.add_argument(
         "--out",
@@ -419,6 +584,34 @@ def _add_denoising(commands) -> None:
         help=".npy for the denoised (N, 28, 28) float32 in [0, 1]",
     )
     denoise.set_defaults(handler=_denoise)
+
+    noisy = commands.add_parser(
+        "noisy",
+        help="write MNIST test digits with Gaussian noise of a chosen variance, for denoise",
+    )
+    noisy.add_argument(
+        "--variance",
+        type=variance,
+        default=0.25,
+        help="sigma^2 of the noise added to pixels in [0, 1] (default 0.25); then clipped",
+    )
+    noisy.add_argument(
+        "--n",
+        type=test_digits,
+        default=1_000,
+        help="the first N test digits (default 1,000; at most 10,000)",
+    )
+    noisy.add_argument("--seed", type=non_negative_int, default=0, help="noise seed (default 0)")
+    noisy.add_argument(
+        "--out", type=Path, required=True, help=".npy for the noisy digits: float32 in [0, 1]"
+    )
+    noisy.add_argument(
+        "--clean",
+        type=Path,
+        default=None,
+        help="also save the same digits without noise here (.npy, float32 in [0, 1])",
+    )
+    noisy.set_defaults(handler=_noisy)
 
     psnr_table = commands.add_parser(
         "psnr-table", help="PSNR of a denoiser and the classical filters on MNIST test digits"
@@ -449,7 +642,7 @@ def _add_evaluate(commands) -> None:
         "samples",
         nargs="?",
         type=Path,
-        help=".npy of shape (N, 28, 28[, 1]) in [-1,1], [0,1] or [0,255]",
+        help=f".npy of samples {ACCEPTED}",
     )
     evaluate.add_argument(
         "--model", help="a shipped or trained generator to sample from instead of a file"
@@ -471,9 +664,12 @@ def _add_evaluate(commands) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Parse `argv` and run the chosen command."""
+    """Parse `argv` and run the chosen command; the library's errors (MnistganError) end it with
+    their message and exit code, any other exception is a bug and shows its traceback."""
     arguments = parser().parse_args(argv)
     try:
-        arguments.handler(arguments)
-    except (ValueError, TypeError) as error:  # the library's own errors already say what to change
-        sys.exit(f"error: {error}")
+        with reported():
+            arguments.handler(arguments)
+    except KeyboardInterrupt:  # train says more itself
+        print(f"interrupted: {arguments.command} stopped", file=sys.stderr)
+        raise SystemExit(EXIT_INTERRUPTED) from None

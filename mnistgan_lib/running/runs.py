@@ -32,6 +32,7 @@ import numpy as np
 from mnistgan_lib import __version__
 from mnistgan_lib.core import config as profiles
 from mnistgan_lib.core import data
+from mnistgan_lib.core.errors import InputError, InputTypeError
 from mnistgan_lib.gans import presets
 from mnistgan_lib.gans.stabilization import NONE, Stabilization
 
@@ -64,7 +65,7 @@ class RunConfig:
         if self.train_images is not None:
             self._check_count("train_images", 1, "a positive whole number or None (all of them)")
             if self.train_images > MNIST_TRAIN_IMAGES:
-                raise ValueError(
+                raise InputError(
                     f"train_images must be at most {MNIST_TRAIN_IMAGES:,} (MNIST's "
                     f"training set) or None (all), got {self.train_images:,}"
                 )
@@ -72,13 +73,13 @@ class RunConfig:
                 object.__setattr__(self, "train_images", None)  # two spellings of "all", one run
         object.__setattr__(self, "profile", profiles.get_profile(self.profile).name)
         if not isinstance(self.stabilization, Stabilization):
-            raise TypeError(
+            raise InputTypeError(
                 f"stabilization must be a Stabilization, got {type(self.stabilization).__name__}"
             )
         if not self.stabilization.active:
             object.__setattr__(self, "stabilization", NONE)  # settings that switch nothing on
         if not isinstance(self.library_version, str) or not self.library_version:
-            raise ValueError(
+            raise InputError(
                 f"library_version must be a version string, got {self.library_version!r}"
             )
 
@@ -86,7 +87,7 @@ class RunConfig:
         """Refuse field `name` unless it is a whole number >= `smallest`; keep it as an int."""
         value = getattr(self, name)
         if not (data.is_whole_number(value) and value >= smallest):
-            raise ValueError(f"{name} must be {requirement}, got {value!r}")
+            raise InputError(f"{name} must be {requirement}, got {value!r}")
         object.__setattr__(self, name, int(value))  # a NumPy integer too: JSON holds only ints
 
     @classmethod
@@ -121,7 +122,7 @@ class RunConfig:
         missing = [name for name in names if name not in settings]
         extra = [name for name in settings if name not in names]
         if missing or extra:
-            raise ValueError(
+            raise InputError(
                 f"{source} is not a run config of mnistgan_lib {__version__}: "
                 + _listed(("it lacks", missing), ("it has unknown", extra))
             )
@@ -138,16 +139,18 @@ class RunConfig:
         try:
             settings = json.loads(text)
         except json.JSONDecodeError as error:
-            raise ValueError(f"{source} is not valid JSON ({error})") from None
+            raise InputError(f"{source} is not valid JSON ({error})") from None
         if not isinstance(settings, dict):
-            raise ValueError(f"{source} must hold a JSON object of run settings")
+            raise InputError(f"{source} must hold a JSON object of run settings")
         return cls.from_dict(settings, source)
 
     def mismatch(self, other: RunConfig) -> str | None:
-        """Why `other` is not this run, in words (None when it continues it: only epochs,
-        eval_every, profile and the library version may differ)."""
+        """Why `other` is not this run, in words, e.g. 'the recorded run trained on 6,000 training
+        images (a seeded subset), this one asks for all 60,000 training images' (None when it
+        continues it: only epochs, eval_every, profile and the library version may differ)."""
         words = [
-            f"{name}={_spelled(getattr(self, name))}, not {_spelled(getattr(other, name))}"
+            f"the recorded run {_in_words(name, getattr(self, name))}, this one asks for "
+            f"{_in_words(name, getattr(other, name), asked=True)}"
             for name in IDENTITY
             if getattr(self, name) != getattr(other, name)
         ]
@@ -191,12 +194,20 @@ def _only_annealing_differs(first: Stabilization, second: Stabilization) -> bool
     return first != second and unannealed[0] == unannealed[1]
 
 
-def _spelled(value) -> str:
-    """A config value as the mismatch message shows it."""
-    if not isinstance(value, Stabilization):
-        return repr(value)
-    annealed = value.instance_noise and value.anneal_steps
-    return repr(value.describe() + (f" over {value.anneal_steps} steps" if annealed else ""))
+def _in_words(name: str, value, asked: bool = False) -> str:
+    """An identity field's value as the mismatch message says it (`asked`: what a config asks
+    for, else what a recorded run did)."""
+    if name == "train_images":
+        count = "all 60,000" if value is None else f"{value:,}"
+        subset = "" if value is None else " (a seeded subset, --train-images " + f"{value})"
+        return ("" if asked else "trained on ") + f"{count} training images{subset}"
+    if name == "stabilization":
+        annealed = value.instance_noise and value.anneal_steps
+        spelled = value.describe() + (f" over {value.anneal_steps} steps" if annealed else "")
+        what = "no stabilization" if spelled == "none" else f"stabilization {spelled!r}"
+        return what if asked else f"used {what}"
+    verb = "trains" if name == "model" else "has"
+    return f"{name} {value}" if asked else f"{verb} {name} {value}"
 
 
 def _listed(*groups: tuple[str, list[str]], shown: int = 8) -> str:
@@ -298,7 +309,7 @@ def _optimizer_state(prefix: str, optimizer, network) -> dict[str, object]:
         slot = f"{references[owner]}/{own[len(owner) + 1 :]}" if owner else own
         name = f"{prefix}/{slot}"
         if name in named:
-            raise ValueError(f"two variables of {prefix} are both named {name}")
+            raise RuntimeError(f"two variables of {prefix} are both named {name}")  # a bug here
         named[name] = variable
     return named
 
@@ -361,7 +372,7 @@ class RunFolder:
     def read_config(self) -> RunConfig:
         """The run's config, from run.json."""
         if not self.is_run():
-            raise ValueError(
+            raise InputError(
                 f"{self.path} is not a training run folder (it has no run.json); "
                 "give the --out folder of a run"
             )
@@ -372,16 +383,38 @@ class RunFolder:
         self.path.mkdir(parents=True, exist_ok=True)
         write_atomically(self.config_file, config.to_json())
 
+    def check_usable(self, new_run: bool = True) -> None:
+        """Refuse a path that cannot hold this run's files: an existing file, or (`new_run`) a
+        folder that holds files but no run.json (it is some other folder, e.g. `.`)."""
+        if self.path.exists() and not self.path.is_dir():
+            raise InputError(
+                f"{self.path} is a file, not a run folder; give --out a new folder or the folder "
+                "of a run to resume"
+            )
+        if new_run and self.path.is_dir() and not self.is_run() and any(self.path.iterdir()):
+            raise InputError(
+                f"{self.path} is a folder with files in it but no run.json, so it is no training "
+                "run; give --out a new or empty folder, or the folder of a run to resume"
+            )
+
     def start(self, config: RunConfig) -> None:
         """Record `config` in a new folder, or check that the folder holds the same run and
         record the config that continues it (more epochs, another eval_every or profile)."""
+        self.check_usable(new_run=False)
         if self.is_run():
             recorded = self.read_config()
             why = recorded.mismatch(config)
             if why:
-                raise ValueError(
-                    f"{self.path} holds a run with {why}; resume it with the same "
-                    "settings or choose another --out folder"
+                # The recorded run's own settings, continued to the epochs asked for if it can be.
+                fixed_length = recorded.stabilization.instance_noise > 0
+                continued = (
+                    recorded
+                    if fixed_length
+                    else dataclasses.replace(recorded, epochs=max(config.epochs, recorded.epochs))
+                )
+                raise InputError(
+                    f"{self.path} holds another run: {why}. Resume it with its own settings: "
+                    f"{continued.command(self.path)}; or choose another --out folder"
                 )
             if recorded == config or config.epochs <= self.epochs_done():
                 return  # nothing new to record, or nothing left to train: the record stands
@@ -440,7 +473,7 @@ class RunFolder:
         """The newest checkpoint's folder."""
         pointer = self.checkpoints / "latest.json"
         if not pointer.exists():
-            raise ValueError(
+            raise InputError(
                 f"{self.path} has no finished epoch yet; train it first "
                 "(python -m mnistgan_lib train ...)"
             )
@@ -457,7 +490,7 @@ class RunFolder:
             return None
         info = self.latest_checkpoint() / "checkpoint.json"
         if not info.is_file():
-            raise ValueError(
+            raise InputError(
                 f"checkpoint {info.parent} has no checkpoint.json: an older "
                 "mnistgan_lib wrote it; train into another --out folder"
             )
@@ -510,7 +543,7 @@ class RunFolder:
         source = self.latest_checkpoint()
         why = RunConfig.from_dict(info["config"], f"{source}/checkpoint.json").mismatch(config)
         if why:
-            raise ValueError(f"checkpoint {source} was saved by a run with {why}")
+            raise InputError(f"checkpoint {source} was saved by another run: {why}")
         gan.build_optimizers()
         variables = state_variables(gan)
         with np.load(source / "state.npz", allow_pickle=False) as saved:
@@ -518,7 +551,7 @@ class RunFolder:
         labels = values.pop(TRAINING_LABELS, None)
         missing, extra = sorted(set(variables) - set(values)), sorted(set(values) - set(variables))
         if missing or extra:
-            raise ValueError(
+            raise InputError(
                 f"checkpoint {source}/state.npz does not fit a {config.model} "
                 "model: " + _listed(("missing", missing), ("not in the model", extra))
             )

@@ -6,6 +6,7 @@ import numpy as np
 
 from mnistgan_lib.core import pretrained
 from mnistgan_lib.core.backend import keras
+from mnistgan_lib.core.errors import InputError
 from mnistgan_lib.gans.gan import generate_images, requested_labels
 from mnistgan_lib.gans.presets import get_preset
 from mnistgan_lib.running.runs import RunFolder
@@ -32,7 +33,7 @@ def load_generator(model: str) -> tuple[keras.Model, str]:
         if pretrained.read_card(name).get("role") == "generator"
     ]
     if model not in shipped:
-        raise ValueError(
+        raise InputError(
             f"unknown model {model!r}: give a shipped generator "
             f"({', '.join(shipped) or 'none shipped yet'}) "
             "or the folder of a training run (one with a run.json)"
@@ -54,7 +55,7 @@ def sample_model(
     preset = get_preset(name)
     if not preset.conditional:
         if label is not None:
-            raise ValueError(
+            raise InputError(
                 f"model {model!r} is unconditional and cannot draw a chosen digit; "
                 "leave out the label or use a conditional model such as acgan"
             )

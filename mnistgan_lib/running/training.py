@@ -12,6 +12,7 @@ import numpy as np
 from mnistgan_lib.core import config as profiles
 from mnistgan_lib.core import data
 from mnistgan_lib.core.backend import seed_everything
+from mnistgan_lib.core.errors import InputError, InputTypeError
 from mnistgan_lib.gans import presets
 from mnistgan_lib.gans.gan import GAN
 from mnistgan_lib.running import callbacks
@@ -25,9 +26,13 @@ def train(
     stopped run there exactly (the DCGAN chapter's training runs).
 
     Instance noise with `anneal_steps=0` is annealed to zero over the whole run.
+
+    `verbose` 0 prints nothing; 1 and 2 print what the run does (starting, resuming after epoch N,
+    already finished), a short line per epoch with the two losses and each measured epoch's
+    FD-MNIST, score and coverage; 1 redraws the epoch's line as it goes (for a terminal).
     """
     if not isinstance(config, RunConfig):
-        raise TypeError(
+        raise InputTypeError(
             f"train takes a RunConfig, e.g. RunConfig(model='dcgan', epochs=2), "
             f"got {type(config).__name__}"
         )
@@ -42,7 +47,12 @@ def train(
     gan = presets.build_gan(preset, seed=config.seed, stabilization=config.stabilization)
     progress = folder.restore_checkpoint(gan, config)
     folder.forget_after(progress.epochs)
+    say = print if verbose else None
+    if say is not None:
+        say(_status(config, folder, progress.epochs, steps, len(images)))
     if progress.epochs >= config.epochs:
+        if not folder.gif_file.exists():  # stopped after its last checkpoint, before the GIF
+            folder.write_gif()
         return gan
     paired, seconds = progress.training_labels, progress.seconds
     if progress.epochs == 0:
@@ -59,17 +69,33 @@ def train(
         labels=paired,
     )
 
-    chain = _callbacks(config, folder, steps, seconds, paired, extra_callbacks or [])
+    chain = _callbacks(config, folder, steps, seconds, paired, extra_callbacks or [], verbose)
     gan.fit(
         dataset,
         epochs=config.epochs,
         initial_epoch=progress.epochs,
         steps_per_epoch=steps,
         callbacks=chain,
-        verbose=verbose,
+        verbose=0,  # Keras's own progress bar logs every metric: far wider than a terminal
         shuffle=False,
     )
     return gan
+
+
+def _status(config: RunConfig, folder: RunFolder, done: int, steps: int, images: int) -> str:
+    """What `train` is about to do, in one line."""
+    if done >= config.epochs:
+        more = "" if done == config.epochs else f" (more than the {config.epochs} asked for)"
+        return (
+            f"{folder.path} is finished: it holds {done} epoch(s){more}; nothing to train "
+            "(a larger --epochs trains on)"
+        )
+    if done:
+        return f"resuming {folder.path} after epoch {done} of {config.epochs}"
+    return (
+        f"training {config.model} into {folder.path}: {config.epochs} epoch(s) of {steps} steps "
+        f"on {images:,} images"
+    )
 
 
 def _callbacks(
@@ -79,16 +105,21 @@ def _callbacks(
     seconds: float,
     paired: np.ndarray | None,
     extra: list,
+    verbose: int = 0,
 ) -> list:
     """What a run writes after every epoch, in order: the checkpoint last, as it marks the epoch
-    done (the DCGAN chapter's run folder)."""
+    done (the DCGAN chapter's run folder). With `verbose`, a progress line comes first, so each
+    epoch's line is printed before its measurements."""
     history = callbacks.HistoryCsv(folder, seconds_before=seconds)
     measured = profiles.get_profile(config.profile).eval_samples
+    shown = [callbacks.ProgressLine(config.epochs, steps, live=verbose == 1)] if verbose else []
+    say = print if verbose else None
     return [
+        *shown,
         callbacks.StopOnDivergence(steps),
         callbacks.SampleGrid(folder),
         history,
-        callbacks.PeriodicMetrics(folder, config.eval_every, measured, history),
+        callbacks.PeriodicMetrics(folder, config.eval_every, measured, history, say),
         *extra,
         callbacks.Checkpoint(folder, history, config, paired),
     ]
@@ -133,7 +164,7 @@ def recorded_runs(experiment: str) -> dict[str, RunRecord]:
     folder = RESULTS / experiment
     if not folder.is_dir():
         known = sorted(path.name for path in RESULTS.iterdir()) if RESULTS.is_dir() else []
-        raise ValueError(
+        raise InputError(
             f"no recorded experiment {experiment!r}; known: {', '.join(known) or 'none'}"
         )
     return {run.name: read_run(run) for run in sorted(folder.iterdir()) if run.is_dir()}
