@@ -87,12 +87,15 @@ def rmsprop_step(
     return theta - lr * grad / (s + eps) ** 0.5, {"s": s}
 
 
-def _check_adam(lr, beta1: float, beta2: float, eps: float) -> None:
-    """Adam's four settings, each checked (the Adam chapter's steps share them)."""
+def adam_settings(
+    lr=0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
+) -> tuple[float, float, float, float]:
+    """Adam's four settings, each checked, with the paper's defaults (the Adam chapter)."""
     _check_rate("lr", lr)
     _check_decay("beta1", beta1, 0.9)
     _check_decay("beta2", beta2, 0.999)
     _check_eps(eps)
+    return lr, beta1, beta2, eps
 
 
 def adam_step(
@@ -116,7 +119,7 @@ def adam_step(
     They differ only in where eps sits: the "hat" eps equals a textbook eps of
     eps / sqrt(1 - beta2^t).
     """
-    _check_adam(lr, beta1, beta2, eps)
+    lr, beta1, beta2, eps = adam_settings(lr, beta1, beta2, eps)
     if eps_form not in EPS_FORMS:
         raise InputError(f"eps_form must be one of {', '.join(EPS_FORMS)}, got {eps_form!r}")
     m = beta1 * state.get("m", 0.0 * grad) + (1 - beta1) * grad
@@ -131,19 +134,12 @@ def adam_step(
 
 
 def source_adam_step(
-    theta: Array,
-    grad: Array,
-    state: State,
-    t: int,
-    lr: float = 0.001,
-    beta1: float = 0.9,
-    beta2: float = 0.999,
-    eps: float = 1e-8,
-    bugs: tuple[str, ...] = SOURCE_BUGS,
+    theta: Array, grad: Array, state: State, t: int, bugs: tuple[str, ...] = SOURCE_BUGS, **settings
 ) -> Step:
     """Adam as the source course wrote it, with any of its three errors switched on.
 
-    The errors are named in `SOURCE_BUGS`; NumPy only.
+    The errors are named in `SOURCE_BUGS`; NumPy only. `settings` are `adam_step`'s lr, beta1,
+    beta2 and eps, with the same defaults.
     minus_in_m: m <- beta1 * m - (1 - beta1) * g;  minus_in_v: v <- beta2 * v - (1 - beta2) * g^2;
     times_gradient: theta <- theta - lr * m_hat / (sqrt(v_hat) + eps) * g.
     """
@@ -153,7 +149,7 @@ def source_adam_step(
             f"bugs must be drawn from {', '.join(SOURCE_BUGS)}; "
             f"unknown: {', '.join(sorted(unknown))}"
         )
-    _check_adam(lr, beta1, beta2, eps)
+    lr, beta1, beta2, eps = adam_settings(**settings)
     theta, grad = np.asarray(theta, dtype=float), np.asarray(grad, dtype=float)
     sign_m = -1.0 if "minus_in_m" in bugs else 1.0
     sign_v = -1.0 if "minus_in_v" in bugs else 1.0

@@ -12,12 +12,10 @@ import math
 import sys
 import time
 
-import numpy as np
-
 from mnistgan_lib.core.backend import keras
 from mnistgan_lib.core.errors import EXIT_DIVERGED, MnistganError
 from mnistgan_lib.core.pixels import grid_image
-from mnistgan_lib.running.runs import RunConfig, RunFolder
+from mnistgan_lib.running.runs import RunFolder
 
 
 class TrainingDiverged(MnistganError, RuntimeError):
@@ -166,24 +164,10 @@ class Checkpoint(keras.callbacks.Callback):
     """After every epoch, save everything needed to resume: weights, optimizer slots, noise stream,
     clock, and the classes the training images were paired with."""
 
-    def __init__(
-        self,
-        folder: RunFolder,
-        history: HistoryCsv,
-        config: RunConfig,
-        training_labels: np.ndarray | None = None,
-        keep: int = 2,
-    ):
+    def __init__(self, folder: RunFolder, history: HistoryCsv, **saving):
+        """`saving`: `RunFolder.save_checkpoint`'s config, training_labels and keep."""
         super().__init__()
-        self.folder, self.history, self.config, self.keep = folder, history, config, keep
-        self.training_labels = training_labels
+        self.folder, self.history, self.saving = folder, history, saving
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
-        self.folder.save_checkpoint(
-            self.model,
-            epoch + 1,
-            self.history.seconds,
-            self.config,
-            self.training_labels,
-            self.keep,
-        )
+        self.folder.save_checkpoint(self.model, epoch + 1, self.history.seconds, **self.saving)

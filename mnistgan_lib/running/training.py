@@ -121,7 +121,7 @@ def _callbacks(
         history,
         callbacks.PeriodicMetrics(folder, config.eval_every, measured, history, say),
         *extra,
-        callbacks.Checkpoint(folder, history, config, paired),
+        callbacks.Checkpoint(folder, history, config=config, training_labels=paired),
     ]
 
 
