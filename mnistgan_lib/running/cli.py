@@ -411,6 +411,11 @@ def check_export_names(name: str, out: Path | None, force: bool) -> None:
         )
 
 
+def _npy_option(command: argparse.ArgumentParser, flag: str, what: str, required=True) -> None:
+    """An option naming a .npy file the command writes (its folder and suffix are checked first)."""
+    command.add_argument(flag, type=Path, required=required, default=None, help=f".npy {what}")
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
     top = argparse.ArgumentParser(
@@ -506,12 +511,7 @@ def _add_presets_sample_export(commands) -> None:
     sample.add_argument(
         "--label", type=digit, default=None, help="a conditional model draws only this digit (0-9)"
     )
-    sample.add_argument(
-        "--out",
-        type=Path,
-        required=True,
-        help=".npy file for the samples: float32 (N, 28, 28) in [-1, 1]",
-    )
+    _npy_option(sample, "--out", "file for the samples: float32 (N, 28, 28) in [-1, 1]")
     sample.set_defaults(handler=_sample)
 
     export = commands.add_parser(
@@ -602,15 +602,8 @@ def _add_denoising(commands) -> None:
         help="the first N test digits (default 1,000; at most 10,000)",
     )
     noisy.add_argument("--seed", type=non_negative_int, default=0, help="noise seed (default 0)")
-    noisy.add_argument(
-        "--out", type=Path, required=True, help=".npy for the noisy digits: float32 in [0, 1]"
-    )
-    noisy.add_argument(
-        "--clean",
-        type=Path,
-        default=None,
-        help="also save the same digits without noise here (.npy, float32 in [0, 1])",
-    )
+    _npy_option(noisy, "--out", "for the noisy digits: float32 in [0, 1]")
+    _npy_option(noisy, "--clean", "for the same digits without noise (float32 in [0, 1])", False)
     noisy.set_defaults(handler=_noisy)
 
     psnr_table = commands.add_parser(
