@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from mnistgan_lib.core import data
 from mnistgan_lib.core.backend import keras, tf
 from mnistgan_lib.core.errors import InputError, InputTypeError
 from mnistgan_lib.foundations import losses
@@ -19,7 +20,7 @@ from mnistgan_lib.gans.stabilization import NONE, Stabilization
 from mnistgan_lib.measuring import metrics
 
 NOISE_KINDS = ("normal", "uniform")
-NUM_CLASSES = 10
+NUM_CLASSES = data.NUM_CLASSES
 NOISE_CHUNK = 1000  # rows of noise per draw when sampling many images
 
 
@@ -39,11 +40,7 @@ def requested_labels(n: int, label: int | None = None) -> np.ndarray:
     """
     if label is None:
         return np.arange(n) % NUM_CLASSES
-    if (
-        isinstance(label, bool)
-        or not isinstance(label, (int, np.integer))
-        or not 0 <= label < NUM_CLASSES
-    ):
+    if not data.is_whole_number(label) or not 0 <= label < NUM_CLASSES:
         raise InputError(f"label must be a digit class from 0 to 9, got {label!r}")
     return np.full(n, int(label))
 
@@ -62,7 +59,7 @@ def generate_images(
     The noise is drawn with `seed`. A conditional generator also gets `labels`
     (one class per image).
     """
-    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
+    if not data.is_whole_number(count) or count < 1:
         raise InputError(f"count must be a positive number of images, got {count!r}")
     if labels is not None:
         labels = np.asarray(labels)
