@@ -93,3 +93,27 @@ def tiny_data(monkeypatch, tmp_path):
     )
     monkeypatch.setenv(config.DATA_ENV, str(path))
     return path
+
+
+CARD_KEYS = ("samples", "fd_mnist", "classifier_score", "coverage_min_fraction")
+
+
+def evaluate_like_the_card(name: str, extra_keys: tuple[str, ...] = ()) -> tuple[dict, dict]:
+    """`evaluate --model NAME --json` in a new process, checked against NAME's card.
+
+    Returns the measured report and the card.
+    """
+    import json
+    import subprocess
+    import sys
+
+    from mnistgan_lib.core import pretrained
+
+    card = pretrained.read_card(name)
+    command = [sys.executable, "-m", "mnistgan_lib", "evaluate", "--model", name, "--json"]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    measured = json.loads(result.stdout)
+    for key in CARD_KEYS + extra_keys:
+        assert measured[key] == pytest.approx(card["metrics"][key], rel=1e-4), key
+    return measured, card

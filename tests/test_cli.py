@@ -47,13 +47,20 @@ def fails(arguments, capsys, code=errors.EXIT_INPUT) -> str:
 # --- interrupting and resuming -------------------------------------------------------------------
 
 
+def press_ctrl_c(out, epochs: int, after_batches: int, data_file):
+    """A `train dcgan` run sent SIGINT after a batch count: (its command, env, the run)."""
+    train = ["train", "dcgan", "--epochs", str(epochs), "--out", out]
+    command, env = command_line(*train, data_file=data_file)
+    signalled = [sys.executable, SIGNAL_AFTER_BATCHES, str(after_batches), "INT", *command[3:]]
+    pressed = run(signalled, env)
+    assert pressed.returncode == errors.EXIT_INTERRUPTED, pressed.stderr[-2000:]
+    return command, env, pressed
+
+
 def test_ctrl_c_says_which_epochs_are_safe_and_how_to_resume(tiny_data, tmp_path):
     out = tmp_path / "run"
-    train = ["train", "dcgan", "--epochs", "3", "--out", out]
-    command, env = command_line(*train, data_file=tiny_data)
     # Ctrl-C after batch 6: in epoch 2 (256 images, 64 a batch: 4 steps an epoch), on any machine.
-    pressed = run([sys.executable, SIGNAL_AFTER_BATCHES, "6", "INT", *command[3:]], env)
-    assert pressed.returncode == errors.EXIT_INTERRUPTED, pressed.stderr[-2000:]
+    command, env, pressed = press_ctrl_c(out, 3, 6, tiny_data)
     assert "Traceback" not in pressed.stderr and "KeyboardInterrupt" not in pressed.stderr
     resume = (
         f"python -m mnistgan_lib train dcgan --profile quick --epochs 3 --seed 0 --eval-every 0 "
@@ -79,11 +86,7 @@ def test_ctrl_c_says_which_epochs_are_safe_and_how_to_resume(tiny_data, tmp_path
 
 
 def test_ctrl_c_before_the_first_epoch_says_nothing_is_saved(tiny_data, tmp_path):
-    out = tmp_path / "run"
-    train = ["train", "dcgan", "--epochs", "2", "--out", out]
-    command, env = command_line(*train, data_file=tiny_data)
-    pressed = run([sys.executable, SIGNAL_AFTER_BATCHES, "2", "INT", *command[3:]], env)
-    assert pressed.returncode == errors.EXIT_INTERRUPTED, pressed.stderr[-2000:]
+    _, _, pressed = press_ctrl_c(tmp_path / "run", 2, 2, tiny_data)
     assert "interrupted during epoch 1 of 2; no epoch was finished, so nothing is saved" in (
         pressed.stderr
     )

@@ -43,18 +43,12 @@ SIGNAL_AFTER_BATCHES = Path(__file__).with_name("signal_after_batches.py")
 
 
 def test_a_run_killed_mid_epoch_resumes_and_ends_like_an_uninterrupted_one(small_mnist, tmp_path):
-    epochs = "3"
-    command, env = cli(
-        "train",
-        "dcgan",
-        "--epochs",
-        epochs,
-        "--eval-every",
-        "1",
-        "--out",
-        str(tmp_path / "killed"),
-        data_file=small_mnist,
-    )
+    def train(folder: str) -> tuple[list[str], dict]:
+        out = str(tmp_path / folder)
+        arguments = ["train", "dcgan", "--epochs", "3", "--eval-every", "1", "--out", out]
+        return cli(*arguments, data_file=small_mnist)
+
+    command, env = train("killed")
     # SIGKILL after batch 42: the 10th of epoch 2's 32 (2,048 images, 64 a batch), on any machine.
     killed_run = [sys.executable, str(SIGNAL_AFTER_BATCHES), "42", "KILL", *command[3:]]
     process = subprocess.run(killed_run, env=env, capture_output=True, text=True)
@@ -64,17 +58,7 @@ def test_a_run_killed_mid_epoch_resumes_and_ends_like_an_uninterrupted_one(small
     resumed = subprocess.run(command, env=env, capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert f"resuming {tmp_path / 'killed'} after epoch 1 of 3" in resumed.stdout
-    command, env = cli(
-        "train",
-        "dcgan",
-        "--epochs",
-        epochs,
-        "--eval-every",
-        "1",
-        "--out",
-        str(tmp_path / "straight"),
-        data_file=small_mnist,
-    )
+    command, env = train("straight")
     straight = subprocess.run(command, env=env, capture_output=True, text=True)
     assert straight.returncode == 0, straight.stderr[-2000:]
 
