@@ -28,6 +28,7 @@ def test_a_config_round_trips_through_run_json():
         "model",
         "seed",
         "train_images",
+        "passes",
         "profile",
         "epochs",
         "eval_every",
@@ -57,6 +58,7 @@ def test_a_config_fills_in_its_profile_and_normalises_what_means_the_same():
         ({"seed": -1}, "seed must be a whole number >= 0, got -1"),
         ({"seed": True}, "seed must be a whole number >= 0, got True"),
         ({"eval_every": -2}, r"eval_every must be a whole number >= 0 \(0: never\), got -2"),
+        ({"passes": 0}, r"passes must be a whole number >= 1 \(passes over the images"),
         ({"train_images": 0}, "train_images must be a positive whole number or None"),
         ({"train_images": 70_000}, "train_images must be at most 60,000"),
         ({"profile": "turbo"}, "unknown run profile 'turbo'"),
@@ -87,6 +89,15 @@ def test_run_json_of_another_format_is_refused_naming_the_fields():
         RunConfig.from_json(json.dumps(old), "old/run.json")
     with pytest.raises(ValueError, match="run.json is not valid JSON"):
         RunConfig.from_json("{")
+
+
+def test_run_json_written_before_passes_existed_reads_as_one_pass():
+    settings = json.loads(a_config().to_json())
+    del settings["passes"]
+    assert RunConfig.from_dict(settings) == a_config()
+    assert a_config().mismatch(a_config(passes=4)) == (
+        "the recorded run has passes 1, this one asks for passes 4"
+    )
 
 
 def test_the_mismatch_says_which_settings_make_another_run():

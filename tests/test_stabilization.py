@@ -24,8 +24,8 @@ from mnistgan_lib.running import cli, training
     [
         (
             {"real_labels": (0.9, 1.1)},
-            r"real_labels must be a range \(low, high\) with 0 <= low <= high <= 1, "
-            r"got \(0.9, 1.1\)",
+            r"real_labels \(0.9, 1.1\) asks for targets above 1: binary cross-entropy with "
+            r"a target y > 1 has no minimum .* targets_above_one=True",
         ),
         ({"real_labels": (1.0, 0.9)}, "0 <= low <= high <= 1"),
         ({"real_labels": -0.1}, "real_labels must be a range"),
@@ -146,8 +146,9 @@ def test_a_run_records_its_stabilization_and_refuses_to_resume_with_other_settin
         ),
         (
             ["--real-labels", "1.2"],
-            r"argument --real-labels: must be a probability in \[0, 1\], got 1.2",
+            r"real_labels \(1.2, 1.2\) asks for targets above 1: .* no minimum",
         ),
+        (["--real-labels", "-0.1"], "argument --real-labels: must be a target >= 0"),
         (
             ["--real-labels", "1.0", "0.9"],
             r"real_labels must be a range \(low, high\) with 0 <= low <= high <= 1",
@@ -181,3 +182,78 @@ def test_warning_signs_name_an_overpowering_discriminator_and_the_missing_digits
     assert warning_signs(healthy, {"coverage_min_fraction": 0.01}) == [
         "mode collapse (the rarest digit class on < 2% of samples)"
     ]
+
+
+def test_targets_above_one_need_the_opt_in_and_then_reach_the_loss():
+    source = Stabilization(real_labels=(0.9, 1.1), targets_above_one=True)
+    assert source.active and source.describe() == "smooth [0.9, 1.1]"
+    logits = tf.zeros((20_000, 1))
+    real, _ = source.targets(logits, logits, keras.random.SeedGenerator(0))
+    real = np.asarray(real)
+    assert real.max() > 1.05 and real.min() < 0.95 and abs(real.mean() - 1.0) < 0.01
+    # Above 1 the loss keeps falling as the real logit grows: no minimum.
+    above_one = tf.fill((1, 1), 1.1)  # a tensor, as in training (plain numbers are checked)
+    grows = [
+        float(losses.discriminator_loss(tf.fill((1, 1), z), tf.fill((1, 1), -9.0), above_one, 0.0))
+        for z in (5.0, 10.0, 20.0)
+    ]
+    assert grows[0] > grows[1] > grows[2]
+    assert Stabilization.from_dict(source.as_dict()) == source
+
+
+def test_augmentation_is_switched_on_by_its_flag_and_reaches_both_networks(monkeypatch):
+    from mnistgan_lib.gans import stabilization
+
+    augmented = Stabilization(augment=True)
+    assert augmented.active and augmented.describe() == "DiffAugment"
+    assert Stabilization.from_dict(augmented.as_dict()) == augmented
+    assert (
+        Stabilization.from_dict(
+            {
+                "real_labels": [0.9, 0.9],
+                "flip_probability": 0.0,
+                "instance_noise": 0.0,
+                "anneal_steps": 0,
+            }
+        ).augment
+        is False
+    )
+    calls = []
+    original = stabilization.diff_augment
+    monkeypatch.setattr(
+        stabilization,
+        "diff_augment",
+        lambda images, seed: calls.append(1) or original(images, seed),
+    )
+    model = presets.build_gan("dcgan-small", seed=0, stabilization=augmented)
+    model.run_eagerly = True
+    real = np.random.default_rng(0).uniform(-1, 1, size=(8, 28, 28, 1)).astype("float32")
+    model.fit(tf.data.Dataset.from_tensor_slices(real).batch(8), epochs=1, verbose=0, shuffle=False)
+    assert len(calls) == 3  # the real and the fake batch of D's step, and G's fake batch
+
+
+def test_the_train_command_takes_augment_and_the_opt_in(tmp_path):
+    arguments = cli.parser().parse_args(
+        [
+            "train",
+            "dcgan-small",
+            "--augment",
+            "--real-labels",
+            "0.9",
+            "1.1",
+            "--targets-above-one",
+            "--train-images",
+            "1000",
+            "--passes",
+            "8",
+        ]
+    )
+    config = cli.run_config(arguments)
+    assert config.stabilization == Stabilization(
+        real_labels=(0.9, 1.1), augment=True, targets_above_one=True
+    )
+    assert config.passes == 8
+    assert config.command("out").endswith(
+        "--real-labels 0.9 1.1 --augment --targets-above-one --out out"
+    )
+    assert "--train-images 1000 --passes 8" in config.command("out")

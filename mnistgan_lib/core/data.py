@@ -289,12 +289,13 @@ def make_epoch_batches(
     first_epoch: int,
     epochs: int,
     labels: np.ndarray | None = None,
+    passes: int = 1,
 ):
     """Full batches of [-1, 1] images (and labels, if given) for epochs `first_epoch`..`epochs - 1`.
 
-    Returns the dataset and the steps per epoch. Epoch e's order depends only on
-    (seed, e), so a run resumed at epoch e sees exactly the batches an
-    uninterrupted run would have seen.
+    An epoch is `passes` passes over the images, each in its own order. Returns the dataset and
+    the steps per epoch. Epoch e's order depends only on (seed, e), so a run resumed at epoch e
+    sees exactly the batches an uninterrupted run would have seen.
     """
     from mnistgan_lib.core.backend import tf
 
@@ -307,11 +308,16 @@ def make_epoch_batches(
             f"labels must hold one class per image, shape ({len(images)},), "
             f"got shape {np.shape(labels)}"
         )
-    steps = len(images) // batch_size
+    per_pass = len(images) // batch_size
     orders = [
-        np.random.default_rng([seed, epoch]).permutation(len(images))[: steps * batch_size]
+        # Pass 0 keeps the one-pass order ([seed, epoch]), so passes=1 runs are unchanged.
+        np.random.default_rng([seed, epoch] + ([part] if part else [])).permutation(len(images))[
+            : per_pass * batch_size
+        ]
         for epoch in range(first_epoch, epochs)
+        for part in range(passes)
     ]
+    steps = passes * per_pass
     scaled = tf.constant(to_gan_range(images))
     indices = np.concatenate(orders) if orders else np.zeros(0, np.int64)
     batches = tf.data.Dataset.from_tensor_slices(indices).batch(batch_size)

@@ -13,26 +13,32 @@ layers = keras.layers
 DEFAULT_LATENT_DIM = 64
 
 
-def build_generator(latent_dim: int = DEFAULT_LATENT_DIM) -> keras.Model:
+def build_generator(
+    latent_dim: int = DEFAULT_LATENT_DIM, width: int = 128
+) -> keras.Model:
     """The plain DCGAN generator: noise -> 7x7x128 -> 14x14x64 -> 28x28x1.
 
-    Used by `dcgan-unclustered`, `dcgan-fragile` and the WGANs.
+    Used by `dcgan-unclustered`, `dcgan-fragile` and the WGANs; `dcgan-small` halves
+    `width`.
     """
     if latent_dim < 1:
         raise InputError(f"latent_dim must be a positive integer, got {latent_dim}")
     noise = keras.Input((latent_dim,), name="noise")
-    return keras.Model(noise, generator_trunk(noise), name="generator")
+    return keras.Model(noise, generator_trunk(noise, width), name="generator")
 
 
-def generator_trunk(code: keras.KerasTensor) -> keras.KerasTensor:
+def generator_trunk(code: keras.KerasTensor, width: int = 128) -> keras.KerasTensor:
     """The default generator's layers, from a code tensor to the image tensor.
 
-    The code is noise, or noise with a class embedding.
+    The code is noise, or noise with a class embedding; `width` is the number of
+    7x7 feature maps (the 14x14 layer has half as many).
     """
-    x = layers.Dense(7 * 7 * 128, use_bias=False)(code)
+    x = layers.Dense(7 * 7 * width, use_bias=False)(code)
     x = layers.LeakyReLU(0.2)(layers.BatchNormalization()(x))
-    x = layers.Reshape((7, 7, 128))(x)
-    x = layers.Conv2DTranspose(64, 4, strides=2, padding="same", use_bias=False)(x)
+    x = layers.Reshape((7, 7, width))(x)
+    x = layers.Conv2DTranspose(
+        width // 2, 4, strides=2, padding="same", use_bias=False
+    )(x)
     x = layers.LeakyReLU(0.2)(layers.BatchNormalization()(x))
     return layers.Conv2DTranspose(
         1, 4, strides=2, padding="same", activation="tanh", name="image"
@@ -50,16 +56,17 @@ def build_conv_discriminator(
     batch_norm: bool = False,
     dropout: float = 0.0,
     initializer="glorot_uniform",
+    filters: tuple[int, int] = (64, 128),
 ) -> keras.Model:
-    """Two stride-2 convolutions (64, 128 filters), then a logit.
+    """Two stride-2 convolutions (64, 128 filters by default), then a logit.
 
     Each convolution is followed by optional BatchNorm, LeakyReLU and dropout.
     """
     image = keras.Input((28, 28, 1), name="image")
     x = image
-    for filters in (64, 128):
+    for count in filters:
         x = layers.Conv2D(
-            filters, kernel, strides=2, padding="same", kernel_initializer=initializer
+            count, kernel, strides=2, padding="same", kernel_initializer=initializer
         )(x)
         x = layers.BatchNormalization()(x) if batch_norm else x
         x = layers.LeakyReLU(slope)(x)

@@ -177,6 +177,17 @@ _PRESETS = [
         ]
     ],
     GanPreset(
+        name="dcgan-small",
+        summary=(
+            "the plain DCGAN at half width, for the stabilization chapter's "
+            "many short runs on small training sets"
+        ),
+        build_generator=lambda latent_dim: networks.build_generator(latent_dim, 64),
+        build_discriminator=lambda: networks.build_conv_discriminator(filters=(32, 64)),
+        **DEFAULT,
+        ema_decay=0.999,
+    ),
+    GanPreset(
         name="dcgan-fragile",
         summary=(
             "the plain DCGAN's networks made unstable on purpose: "

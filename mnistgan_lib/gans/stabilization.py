@@ -1,6 +1,6 @@
 """Tricks that make the discriminator's job harder.
 
-One-sided label smoothing, noisy labels, instance noise:
+One-sided label smoothing, noisy labels, instance noise, differentiable augmentation:
 
     one-sided label smoothing   real images get targets below 1 (fixed, e.g. 0.9, or
                                 drawn from a range such as [0.9, 1.0]); fake images
@@ -10,6 +10,9 @@ One-sided label smoothing, noisy labels, instance noise:
     instance noise              Gaussian noise added to every image the
                                 discriminator sees, its standard deviation annealed
                                 linearly to zero (Sonderby et al. 2016)
+    differentiable augmentation the same random shifts and cutouts on real and
+                                fake images, in both networks' steps (Zhao et al.
+                                2020), in `gans.diffaugment`
 
 `Stabilization` holds the settings and checks them; the GAN engine calls
 `targets` and `perturb` inside its training step.
@@ -21,23 +24,40 @@ from dataclasses import asdict, dataclass
 
 from mnistgan_lib.core.backend import keras, tf
 from mnistgan_lib.core.errors import InputError
+from mnistgan_lib.gans.diffaugment import diff_augment
 
 
 @dataclass(frozen=True)
 class Stabilization:
-    """Label smoothing, label flipping and instance noise for a GAN's discriminator.
+    """Label smoothing, label flipping, instance noise and differentiable augmentation
+    for a GAN's discriminator.
 
     All are off by default.
     """
 
-    real_labels: tuple[float, float] = (1.0, 1.0)
-    flip_probability: float = 0.0
-    instance_noise: float = 0.0
-    anneal_steps: int = 0
+    real_labels: tuple[float, float] = (1.0, 1.0)  # the real images' target range
+    flip_probability: float = 0.0  # chance that an example's label is swapped
+    instance_noise: float = 0.0  # the noise's starting standard deviation
+    anneal_steps: int = 0  # steps until the noise is gone; 0: the whole run
+    augment: bool = False  # DiffAugment's shifts and cutouts on every image D sees
+    # Real targets above 1 (the source's two-sided smoothing [0.9, 1.1]) make binary
+    # cross-entropy unbounded below; only the stabilization chapter's demonstration
+    # asks for them.
+    targets_above_one: bool = False
 
     def __post_init__(self):
         low, high = _pair(self.real_labels)
-        if not 0.0 <= low <= high <= 1.0:
+        top = float("inf") if self.targets_above_one else 1.0
+        if high > 1.0 and not self.targets_above_one:
+            raise InputError(
+                f"real_labels {self.real_labels!r} asks for targets above 1: binary "
+                "cross-entropy with a target y > 1 has no minimum (its loss falls "
+                "without bound as the real logit grows), so the discriminator is paid "
+                "to grow its logits forever; use targets in [0, 1], e.g. (0.9, 0.9) "
+                "for one-sided smoothing or (0.9, 1.0) for a random target per image "
+                "(only to demonstrate the failure: targets_above_one=True)"
+            )
+        if not 0.0 <= low <= high <= top:
             raise InputError(
                 "real_labels must be a range (low, high) with 0 <= low <= high <= 1, "
                 f"got {self.real_labels!r}; "
@@ -81,6 +101,7 @@ class Stabilization:
             self.real_labels != (1.0, 1.0)
             or self.flip_probability > 0
             or self.instance_noise > 0
+            or self.augment
         )
 
     def as_dict(self) -> dict:
@@ -99,6 +120,8 @@ class Stabilization:
             parts.append(f"flip {self.flip_probability:g}")
         if self.instance_noise > 0:
             parts.append(f"instance noise {self.instance_noise:g}")
+        if self.augment:
+            parts.append("DiffAugment")
         return " + ".join(parts) or "none"
 
     def targets(self, real_logits, fake_logits, seed) -> tuple[tf.Tensor, tf.Tensor]:
@@ -148,10 +171,12 @@ class Stabilization:
         return self.instance_noise * tf.maximum(0.0, 1.0 - progress)
 
     def perturb(self, images, step, seed) -> tf.Tensor:
-        """`images` with this step's instance noise added.
+        """`images` augmented and with this step's instance noise added.
 
-        They are unchanged when instance noise is off.
+        They are unchanged when both are off.
         """
+        if self.augment:
+            images = diff_augment(images, seed)
         if self.instance_noise <= 0:
             return images
         return images + self.noise_scale(step) * keras.random.normal(

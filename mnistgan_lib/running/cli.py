@@ -102,6 +102,12 @@ standard_deviation = number_type(
 probability = number_type(
     float, lambda value: 0.0 <= value <= 1.0, "a probability in [0, 1]", "probability"
 )
+label_target = number_type(
+    float,
+    lambda value: np.isfinite(value) and value >= 0,
+    "a target >= 0 (at most 1 unless --targets-above-one)",
+    "label_target",
+)
 digit = number_type(int, lambda value: 0 <= value <= 9, "a digit from 0 to 9", "digit")
 train_images = number_type(
     int,
@@ -249,6 +255,8 @@ def run_config(arguments: argparse.Namespace) -> RunConfig:
         real_labels=(low, high[0] if high else low),
         flip_probability=arguments.flip_labels,
         instance_noise=arguments.instance_noise,
+        augment=arguments.augment,
+        targets_above_one=arguments.targets_above_one,
     )
     # --train-images: a seeded subset, for many short runs (the stabilization chapter's grid).
     return RunConfig.for_profile(
@@ -256,6 +264,7 @@ def run_config(arguments: argparse.Namespace) -> RunConfig:
         arguments.profile,
         epochs=arguments.epochs,
         train_images=arguments.train_images,
+        passes=arguments.passes,
         seed=arguments.seed,
         eval_every=arguments.eval_every,
         stabilization=stabilization,
@@ -462,6 +471,14 @@ def _add_train(commands) -> None:
         "(default: the profile's)",
     )
     train.add_argument(
+        "--passes",
+        type=positive_int,
+        default=1,
+        metavar="K",
+        help="passes over the training images in one epoch (default 1; a small "
+        "--train-images takes several, so an epoch is long enough to measure)",
+    )
+    train.add_argument(
         "--eval-every",
         type=non_negative_int,
         default=0,
@@ -470,7 +487,7 @@ def _add_train(commands) -> None:
     train.add_argument("--out", type=Path, default=None, help="run folder (default: runs/MODEL)")
     train.add_argument(
         "--real-labels",
-        type=probability,
+        type=label_target,
         nargs="+",
         default=[1.0],
         metavar="P",
@@ -491,6 +508,18 @@ def _add_train(commands) -> None:
         metavar="STD",
         help="Gaussian noise of this std added to the discriminator's inputs, "
         "annealed to 0 (default 0)",
+    )
+    train.add_argument(
+        "--augment",
+        action="store_true",
+        help="differentiable augmentation: the same random shifts and cutouts on the "
+        "real and fake images the discriminator sees",
+    )
+    train.add_argument(
+        "--targets-above-one",
+        action="store_true",
+        help="allow --real-labels above 1 (the source's 0.9 1.1), which leaves the "
+        "discriminator's loss unbounded below; for demonstrating that failure only",
     )
     train.set_defaults(handler=_train)
 

@@ -37,7 +37,8 @@ from mnistgan_lib.gans import presets
 from mnistgan_lib.gans.stabilization import NONE, Stabilization
 
 MNIST_TRAIN_IMAGES = 60_000
-IDENTITY = ("model", "seed", "train_images", "stabilization")  # what makes two configs the same run
+# What makes two configs the same run.
+IDENTITY = ("model", "seed", "train_images", "passes", "stabilization")
 HISTORY_START = ["epoch", "seconds"]  # then every metric the model logs, in its own order
 
 
@@ -51,6 +52,9 @@ class RunConfig:
     model: str  # a preset name (python -m mnistgan_lib presets lists them)
     seed: int = 0  # initial weights, training noise, data subset and batch order all follow it
     train_images: int | None = None  # a seeded subset of MNIST's training set; None = all 60,000
+    # Passes over the training images in one epoch. A small subset takes several, so that an
+    # epoch (one checkpoint, one sample grid, one measurement) is not a few seconds long.
+    passes: int = 1
     profile: str = profiles.DEFAULT_PROFILE  # a profile name: how many samples are measured
     epochs: int  # train until this many epochs are done; a resumed run may ask for more
     eval_every: int = 0  # measure samples with the kit every this many epochs (0: never)
@@ -61,6 +65,7 @@ class RunConfig:
         presets.get_preset(self.model)  # a ValueError listing the presets there are
         self._check_count("seed", 0, "a whole number >= 0")
         self._check_count("epochs", 1, "a whole number >= 1")
+        self._check_count("passes", 1, "a whole number >= 1 (passes over the images an epoch)")
         self._check_count("eval_every", 0, "a whole number >= 0 (0: never)")
         if self.train_images is not None:
             self._check_count("train_images", 1, "a positive whole number or None (all of them)")
@@ -119,6 +124,7 @@ class RunConfig:
     def from_dict(cls, settings: dict, source: str = "the settings") -> RunConfig:
         """A config from `as_dict`'s values; `source` names where they came from in an error."""
         names = [field.name for field in dataclasses.fields(cls)]
+        settings = {"passes": 1, **settings}  # run.json written before passes existed: one
         missing = [name for name in names if name not in settings]
         extra = [name for name in settings if name not in names]
         if missing or extra:
@@ -177,6 +183,8 @@ class RunConfig:
         known = profiles.PROFILES.get(self.profile)
         if self.train_images != (known.train_images if known else None):
             parts += ["--train-images", str(self.train_images or MNIST_TRAIN_IMAGES)]
+        if self.passes != 1:
+            parts += ["--passes", str(self.passes)]
         parts += [
             "--epochs",
             str(self.epochs),
@@ -230,6 +238,10 @@ def _stabilization_flags(stabilization: Stabilization) -> list[str]:
         flags += ["--flip-labels", f"{stabilization.flip_probability:g}"]
     if stabilization.instance_noise:
         flags += ["--instance-noise", f"{stabilization.instance_noise:g}"]
+    if stabilization.augment:
+        flags += ["--augment"]
+    if stabilization.targets_above_one:
+        flags += ["--targets-above-one"]
     return flags
 
 

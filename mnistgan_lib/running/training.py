@@ -38,7 +38,7 @@ def train(
         )
     preset = presets.get_preset(config.model)
     images, labels = _training_images(config)
-    steps = len(images) // preset.batch_size
+    steps = config.passes * (len(images) // preset.batch_size)
     config = config.with_noise_schedule(steps)
     folder = RunFolder(out)
     folder.start(config)
@@ -67,6 +67,7 @@ def train(
         first_epoch=progress.epochs,
         epochs=config.epochs,
         labels=paired,
+        passes=config.passes,
     )
 
     chain = _callbacks(config, folder, steps, seconds, paired, extra_callbacks or [], verbose)

@@ -1,0 +1,248 @@
+"""The stabilization chapter's experiment: GAN training on a small training set.
+
+Two grids of ordinary training runs (`training.train`, so each one resumes):
+
+    settings   every stabilization setting on the same 1,000 training images
+               (a seeded subset per seed), five seeds each
+    sizes      the baseline on 600, 2,000, 6,000 and 60,000 training images, three
+               seeds each, at the settings grid's budget of generator updates (the
+               1,000-image point is the settings grid's baseline)
+
+Each run also writes `real_scores.csv`: after every epoch, the discriminator's
+verdict on its own training images and on 1,000 real test digits it never saw,
+the overfitting signal of Karras et al. (2020). After its last epoch a run is
+measured on 10,000 samples (`final.json`), the measuring chapter's sample count.
+
+    python -m mnistgan_lib.running.limited_data --out runs/limited-data \\
+        --record mnistgan_lib/results/stabilization
+
+`--record` copies what the chapter reads (no checkpoints) into the results folder.
+Runs are spread over `--workers` processes, one CPU core each; a stopped grid
+picks up where it stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+
+from mnistgan_lib.core.errors import InputError, reported
+from mnistgan_lib.gans.stabilization import Stabilization
+from mnistgan_lib.running.runs import RunConfig
+
+MODEL = "dcgan-small"  # half the plain DCGAN's width: many short runs on two CPU cores
+IMAGES = 1_000  # the settings grid's training set
+STEPS = 4_800  # generator updates in every run of both grids
+STEPS_PER_EPOCH = 120  # about: one checkpoint, one sample grid and one measurement each
+PROFILE = "quick"  # 1,000 samples measured every other epoch; the final one uses 10,000
+FINAL_SAMPLES = 10_000
+HELD_OUT = 1_000  # real test digits the discriminator's verdicts are compared on
+SETTINGS = {
+    "baseline": Stabilization(),
+    "smooth": Stabilization(real_labels=0.9),
+    "two-sided": Stabilization(real_labels=(0.9, 1.1), targets_above_one=True),
+    "flip": Stabilization(flip_probability=0.05),
+    "noise": Stabilization(instance_noise=0.2),
+    "augment": Stabilization(augment=True),
+}
+SETTING_SEEDS = (0, 1, 2, 3, 4)
+SIZES = (600, 2_000, 6_000, 60_000)
+SIZE_SEEDS = (0, 1, 2)
+BATCH = 64  # dcgan-small's batch size
+
+
+@dataclass(frozen=True)
+class GridRun:
+    """One run of the grids: its name (its folder) and its config."""
+
+    name: str
+    config: RunConfig
+
+
+def schedule(images: int) -> tuple[int, int]:
+    """Passes per epoch and epochs for `images` training images, so that a run makes
+    about `STEPS` generator updates in epochs of about `STEPS_PER_EPOCH` (the
+    stabilization chapter's equal budget)."""
+    per_pass = images // BATCH
+    passes = max(1, round(STEPS_PER_EPOCH / per_pass))
+    epochs = max(1, round(STEPS / (passes * per_pass)))
+    return passes, epochs
+
+
+def grid_config(images: int, seed: int, stabilization: Stabilization) -> RunConfig:
+    """The config of one grid run."""
+    passes, epochs = schedule(images)
+    return RunConfig(
+        model=MODEL,
+        profile=PROFILE,
+        train_images=images,
+        passes=passes,
+        epochs=epochs,
+        seed=seed,
+        eval_every=2,
+        stabilization=stabilization,
+    )
+
+
+def grid_runs() -> list[GridRun]:
+    """Every run of both grids, the settings grid first."""
+    runs = [
+        GridRun(f"{name}-seed{seed}", grid_config(IMAGES, seed, setting))
+        for seed in SETTING_SEEDS
+        for name, setting in SETTINGS.items()
+    ]
+    runs += [
+        GridRun(f"size{size}-seed{seed}", grid_config(size, seed, SETTINGS["baseline"]))
+        for seed in SIZE_SEEDS
+        for size in SIZES
+    ]
+    return runs
+
+
+# --- what each run records beyond the training command's files -----------------------
+
+
+def real_scores_callback(folder: Path, train_images: np.ndarray, held_out: np.ndarray):
+    """A Keras callback that appends the discriminator's verdicts on training and on
+    held-out real digits to `real_scores.csv` after every epoch."""
+    from mnistgan_lib.core import pixels
+    from mnistgan_lib.core.backend import keras
+
+    seen = pixels.to_gan_range(train_images[:HELD_OUT])
+    unseen = pixels.to_gan_range(held_out)
+
+    class RealScores(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch: int, logs=None) -> None:
+            discriminator = self.model.discriminator
+            row = {"epoch": epoch + 1}
+            for name, images in (("train", seen), ("held_out", unseen)):
+                logits = np.asarray(discriminator.predict(images, verbose=0, batch_size=500))
+                logits = logits.reshape(len(images), -1)[:, 0]  # the real/fake logit
+                row[f"{name}_real"] = float(np.mean(logits > 0))  # called real
+                row[f"{name}_logit"] = float(np.mean(logits))
+            append_row(folder / "real_scores.csv", row)
+
+    return RealScores()
+
+
+def append_row(path: Path, row: dict) -> None:
+    """Add one row to a CSV file, replacing an earlier row of the same epoch (a resumed
+    run repeats the epochs after its last checkpoint)."""
+    rows = [kept for kept in read_rows(path) if kept["epoch"] < row["epoch"]] + [row]
+    with open(path, "w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(row))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def read_rows(path: Path) -> list[dict]:
+    """A CSV of numbers as dicts (empty when the file does not exist)."""
+    if not Path(path).exists():
+        return []
+    with open(path, newline="") as file:
+        return [
+            {key: (int(value) if key == "epoch" else float(value)) for key, value in row.items()}
+            for row in csv.DictReader(file)
+        ]
+
+
+def train_one(run: GridRun, out: Path) -> str:
+    """Train one grid run into `out / run.name` (resuming it), then measure it on
+    `FINAL_SAMPLES` samples into final.json."""
+    from mnistgan_lib.core import data
+    from mnistgan_lib.measuring import metrics
+    from mnistgan_lib.running import training
+    from mnistgan_lib.running.callbacks import TrainingDiverged
+
+    folder = out / run.name
+    final = folder / "final.json"
+    if final.exists():
+        return f"{run.name}: done before"
+    (x_train, y_train), (x_test, _) = data.load_mnist()
+    images, _ = data.take_subset(x_train, y_train, run.config.train_images, seed=run.config.seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    scores = real_scores_callback(folder, images, x_test[-HELD_OUT:])
+    try:
+        gan = training.train(run.config, folder, extra_callbacks=[scores])
+    except TrainingDiverged as error:  # a result too (the two-sided targets may do it)
+        final.write_text(json.dumps({"diverged": str(error)}, indent=2) + "\n")
+        return f"{run.name}: diverged"
+    report = metrics.evaluate(*gan.samples_to_measure(FINAL_SAMPLES, seed=0))
+    final.write_text(json.dumps(report.as_dict(), indent=2) + "\n")
+    return f"{run.name}: FD-MNIST {report.fd_mnist:.1f}"
+
+
+def _one_core(counter) -> None:
+    """Pin this worker process to one core of its own, before TensorFlow starts."""
+    with counter.get_lock():
+        index = counter.value
+        counter.value += 1
+    cores = sorted(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cores[index % len(cores)]})
+
+
+def run_grids(out: Path, workers: int, only: str | None = None) -> None:
+    """Train every run not finished yet in `out`, `workers` at a time."""
+    runs = [run for run in grid_runs() if only is None or run.name.startswith(only)]
+    if not runs:
+        raise InputError(f"no grid run's name starts with {only!r}")
+    out.mkdir(parents=True, exist_ok=True)
+    context = get_context("spawn")
+    counter = context.Value("i", 0)
+    with ProcessPoolExecutor(workers, context, _one_core, (counter,)) as pool:
+        for line in pool.map(train_one, runs, [out] * len(runs)):
+            print(line, flush=True)
+
+
+RECORDED = ("run.json", "history.csv", "metrics.jsonl", "real_scores.csv", "final.json")
+
+
+def record(out: Path, results: Path) -> None:
+    """Copy each finished run's records and its last sample grid into `results`."""
+    for run in grid_runs():
+        source = out / run.name
+        if not (source / "final.json").exists():
+            continue
+        target = results / run.name
+        (target / "samples").mkdir(parents=True, exist_ok=True)
+        for name in RECORDED:
+            shutil.copy2(source / name, target / name)
+        last = sorted((source / "samples").glob("epoch_*.png"))[-1]
+        shutil.copy2(last, target / "samples" / last.name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The grids' command line."""
+    parser = argparse.ArgumentParser(
+        prog="python -m mnistgan_lib.running.limited_data", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--out", type=Path, required=True, help="folder for the run folders")
+    parser.add_argument(
+        "--record", type=Path, default=None, help="copy the finished runs' records here"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="processes, one core each")
+    parser.add_argument(
+        "--only", default=None, help="only runs whose name starts with this, e.g. size"
+    )
+    arguments = parser.parse_args(argv)
+    if arguments.workers < 1:
+        parser.error(f"--workers must be at least 1, got {arguments.workers}")
+    with reported():
+        run_grids(arguments.out, arguments.workers, arguments.only)
+        if arguments.record is not None:
+            record(arguments.out, arguments.record)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""The stabilization chapter's grids: equal budgets, passes per epoch and the recorded rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mnistgan_lib.core import data
+from mnistgan_lib.running import limited_data
+
+
+def test_an_epoch_of_several_passes_keeps_the_first_pass_in_the_one_pass_order():
+    images = np.arange(10 * 28 * 28, dtype=np.uint8).reshape(10, 28, 28) % 255
+    one, steps_one = data.make_epoch_batches(images, 2, seed=0, first_epoch=0, epochs=1)
+    three, steps_three = data.make_epoch_batches(
+        images, 2, seed=0, first_epoch=0, epochs=1, passes=3
+    )
+    assert (steps_one, steps_three) == (5, 15)
+    first = [np.asarray(batch) for batch in one]
+    tripled = [np.asarray(batch) for batch in three]
+    assert all(np.array_equal(a, b) for a, b in zip(first, tripled[:5]))
+    firsts = [batch[:, 0, 0, 0].tolist() for batch in tripled]
+    assert firsts[5:10] != firsts[:5]  # the second pass has its own order
+    seen = sorted(sum(firsts[5:10], []))
+    assert seen == sorted(sum(firsts[:5], []))  # ...of the same images
+
+
+@pytest.mark.parametrize("images", [600, 1_000, 2_000, 6_000, 60_000])
+def test_every_grid_run_gets_about_the_same_number_of_generator_updates(images):
+    passes, epochs = limited_data.schedule(images)
+    updates = passes * (images // limited_data.BATCH) * epochs
+    assert abs(updates - limited_data.STEPS) / limited_data.STEPS < 0.03
+    assert 90 <= passes * (images // limited_data.BATCH) <= 940
+
+
+def test_the_grids_hold_five_seeds_per_setting_and_three_per_size():
+    names = [run.name for run in limited_data.grid_runs()]
+    assert len(names) == len(set(names)) == 6 * 5 + 4 * 3
+    assert {run.config.train_images for run in limited_data.grid_runs()[:30]} == {1_000}
+    two_sided = limited_data.SETTINGS["two-sided"]
+    assert two_sided.real_labels == (0.9, 1.1) and two_sided.targets_above_one
+
+
+def test_a_resumed_run_replaces_the_rows_of_the_epochs_it_repeats(tmp_path):
+    path = tmp_path / "real_scores.csv"
+    for epoch in (1, 2, 3):
+        limited_data.append_row(path, {"epoch": epoch, "train_real": 0.1 * epoch})
+    limited_data.append_row(path, {"epoch": 2, "train_real": 0.9})  # resumed after epoch 1
+    assert limited_data.read_rows(path) == [
+        {"epoch": 1, "train_real": 0.1},
+        {"epoch": 2, "train_real": 0.9},
+    ]
+
+
+def test_the_command_refuses_bad_arguments_before_any_work(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        limited_data.main(["--out", str(tmp_path / "g"), "--workers", "0"])
+    assert stopped.value.code == 2 and "--workers must be at least 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stopped:
+        limited_data.main(["--out", str(tmp_path / "g"), "--only", "nothing"])
+    assert stopped.value.code == 1
+    assert "no grid run's name starts with 'nothing'" in capsys.readouterr().err
+    assert not (tmp_path / "g").exists()
