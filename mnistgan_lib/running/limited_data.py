@@ -4,7 +4,7 @@ Two grids of ordinary training runs (`training.train`, so each one resumes):
 
     settings   every stabilization setting on the same 1,000 training images
                (a seeded subset per seed), five seeds each
-    sizes      the baseline on 600, 2,000, 6,000 and 60,000 training images, three
+    sizes      the baseline on 2,000, 6,000 and 60,000 training images, three
                seeds each, at the settings grid's budget of generator updates (the
                1,000-image point is the settings grid's baseline)
 
@@ -56,7 +56,7 @@ SETTINGS = {
     "augment": Stabilization(augment=True),
 }
 SETTING_SEEDS = (0, 1, 2, 3, 4)
-SIZES = (600, 2_000, 6_000, 60_000)
+SIZES = (2_000, 6_000, 60_000)
 SIZE_SEEDS = (0, 1, 2)
 BATCH = 64  # dcgan-small's batch size
 
@@ -219,6 +219,33 @@ def record(out: Path, results: Path) -> None:
             shutil.copy2(source / name, target / name)
         last = sorted((source / "samples").glob("epoch_*.png"))[-1]
         shutil.copy2(last, target / "samples" / last.name)
+
+
+@dataclass(frozen=True)
+class GridRecord:
+    """What one recorded grid run left: the training command's records, the
+    discriminator's verdicts on real digits by epoch, and the final measurement."""
+
+    run: object  # training.RunRecord: config, history rows, measured reports
+    real_scores: list[dict]  # epoch, train_real, train_logit, held_out_real, held_out_logit
+    final: dict  # the measuring kit's report on FINAL_SAMPLES samples
+
+
+def read_grid(experiment: str = "stabilization") -> dict[str, GridRecord]:
+    """Every recorded run of the grids under `results/<experiment>/`, by name (the
+    stabilization chapter reads them)."""
+    from mnistgan_lib.running import training
+
+    runs = training.recorded_runs(experiment)
+    folder = training.RESULTS / experiment
+    return {
+        name: GridRecord(
+            run,
+            read_rows(folder / name / "real_scores.csv"),
+            json.loads((folder / name / "final.json").read_text()),
+        )
+        for name, run in runs.items()
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
