@@ -193,8 +193,8 @@ _PRESETS = [
             "the plain DCGAN's networks made unstable on purpose: "
             "Adam(2e-3, beta_1 0.9), no averaging"
         ),
-        # The stabilization chapter's baseline: this discriminator wins within an epoch
-        # and the generator collapses.
+        # A recipe to try the stabilization tricks on: this discriminator wins within
+        # an epoch and the generator collapses.
         build_generator=networks.build_generator,
         build_discriminator=networks.build_discriminator,
         **{**DEFAULT, "make_optimizer": adam(2e-3, 0.9)},
