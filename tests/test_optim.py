@@ -221,6 +221,64 @@ def test_multiplying_by_the_gradient_ties_the_step_to_the_gradient_scale():
     assert crawl[-1, 0] > 0.8 and abs(diverge[-1, 0]) > 1e6
 
 
+def test_source_formula_exactly_as_printed_by_hand():
+    # The source: v_t = b1 v - (1 - b1) g,  s_t = b2 s - (1 - b2) g^2,
+    # dw_t = -eta v_t / sqrt(s_t + eps) * g_t,  w <- w + dw: no bias correction, eps in the root.
+    # Gradients this small keep s_t + eps > 0, so the steps are numbers, not NaN.
+    eta, b1, b2, eps = 0.1, 0.9, 0.999, 1e-8
+    gradients = [1e-3, -2e-3, 5e-4]
+    w, v, s = 0.5, 0.0, 0.0
+    theta, state = np.array([0.5]), {}
+    for t, g in enumerate(gradients, start=1):
+        v = b1 * v - (1 - b1) * g
+        s = b2 * s - (1 - b2) * g**2
+        w = w + (-eta * v / (s + eps) ** 0.5 * g)
+        theta, state = optim.source_adam_step(
+            theta, np.array([g]), state, t, eps_in_root=True, lr=eta, beta1=b1, beta2=b2, eps=eps
+        )
+        assert state["m"][0] == pytest.approx(v, rel=1e-12)
+        assert state["v"][0] == pytest.approx(s, rel=1e-12)
+        assert theta[0] == pytest.approx(w, rel=1e-12)
+    # The first step written out: v_1 = -1e-4, s_1 = -1e-9, dw_1 = 0.1 * 1e-4 / sqrt(9e-9) * 1e-3.
+    first, _ = optim.source_adam_step(
+        np.array([0.5]), np.array([1e-3]), {}, 1, eps_in_root=True, lr=0.1
+    )
+    assert first[0] - 0.5 == pytest.approx(1e-8 / 9e-9**0.5, rel=1e-12)
+    # An ordinary gradient makes s_1 + eps negative: NaN at the first step.
+    nan, _ = optim.source_adam_step(np.array([0.5]), np.array([1.0]), {}, 1, eps_in_root=True)
+    assert np.isnan(nan).all()
+
+
+def test_no_bias_correction_alone_takes_the_uncorrected_steps():
+    uncorrected = source(("no_bias_correction",))
+    path = optim.minimize(uncorrected, np.ones_like, [0.0], 50, lr=0.1, eps=0.0)
+    t = np.arange(1, 51)
+    expected = 0.1 * (1 - 0.9**t) / np.sqrt(1 - 0.999**t)  # the Adam chapter's table
+    np.testing.assert_allclose(-np.diff(path[:, 0]), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "bugs, eps_in_root", [(("times_gradient",), False), (optim.SOURCE_BUGS, True)]
+)
+def test_with_the_extra_gradient_the_step_is_uphill_exactly_when_the_first_moment_is_negative(
+    bugs, eps_in_root
+):
+    rng = np.random.default_rng(0)
+    n = 10_000
+    grad = rng.normal(size=n) * 10.0 ** rng.uniform(-4, 1, n)
+    # Second moments from which s_t + eps stays positive even with the minus in v.
+    state = {"m": rng.normal(size=n), "v": rng.uniform(0, 1, n) + grad**2}
+    t = 7
+    step, new = optim.source_adam_step(
+        np.zeros(n), grad, state, t, bugs=bugs, eps_in_root=eps_in_root
+    )
+    assert np.isfinite(step).all()
+    uphill = grad * step > 0
+    np.testing.assert_array_equal(uphill, new["m"] < 0)
+    # Disagreeing in sign with the gradient is not the condition.
+    assert np.any(uphill != (new["m"] * grad < 0))
+
+
 # --- bad input --------------------------------------------------------------------------------
 
 

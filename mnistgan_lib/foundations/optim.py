@@ -7,8 +7,9 @@ arithmetic operators (``x ** 0.5`` for a square root), so the same lines run on 
 arrays, as in the chapter's 2-D experiments, and on TensorFlow tensors, as inside
 `EquationOptimizer`, which lets Keras train a model with any of them.
 
-`source_adam_step` is Adam as the course this book grew from wrote it, with its three
-errors, kept so that the Adam chapter can show what each one does.
+`source_adam_step` is Adam as the course this book grew from wrote it, with its four
+departures from Kingma & Ba switchable, kept so that the Adam chapter can show what each one
+does; with ``eps_in_root=True`` and every departure on it is the source's formula exactly.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ Array = Any  # a NumPy array or a TensorFlow tensor: the step functions only use
 State = dict[str, Array]
 Step = tuple[Array, State]
 EPS_FORMS = ("textbook", "hat")
-SOURCE_BUGS = ("minus_in_m", "minus_in_v", "times_gradient")
+SOURCE_BUGS = ("minus_in_m", "minus_in_v", "times_gradient", "no_bias_correction")
 
 
 def _check_rate(name: str, value) -> None:
@@ -134,14 +135,24 @@ def adam_step(
 
 
 def source_adam_step(
-    theta: Array, grad: Array, state: State, t: int, bugs: tuple[str, ...] = SOURCE_BUGS, **settings
+    theta: Array,
+    grad: Array,
+    state: State,
+    t: int,
+    bugs: tuple[str, ...] = SOURCE_BUGS,
+    eps_in_root: bool = False,
+    **settings,
 ) -> Step:
-    """Adam as the source course wrote it, with any of its three errors switched on.
+    """Adam as the source course wrote it, any of its four departures on (the Adam chapter).
 
-    The errors are named in `SOURCE_BUGS`; NumPy only. `settings` are `adam_step`'s lr, beta1,
-    beta2 and eps, with the same defaults.
+    The departures from Kingma & Ba are named in `SOURCE_BUGS`; NumPy only.
+    `settings` are `adam_step`'s lr, beta1, beta2 and eps, with the same defaults.
     minus_in_m: m <- beta1 * m - (1 - beta1) * g;  minus_in_v: v <- beta2 * v - (1 - beta2) * g^2;
-    times_gradient: theta <- theta - lr * m_hat / (sqrt(v_hat) + eps) * g.
+    times_gradient: the step is multiplied by g;  no_bias_correction: m and v are used as they
+    are, not divided by 1 - beta^t.
+    eps_in_root puts eps inside the square root, sqrt(v + eps), where the source (and RMSprop)
+    put it, rather than sqrt(v) + eps. The source's formula exactly is the default `bugs` with
+    eps_in_root=True: theta <- theta - lr * m / sqrt(v + eps) * g.
     """
     unknown = set(bugs) - set(SOURCE_BUGS)
     if unknown:
@@ -153,13 +164,16 @@ def source_adam_step(
     theta, grad = np.asarray(theta, dtype=float), np.asarray(grad, dtype=float)
     sign_m = -1.0 if "minus_in_m" in bugs else 1.0
     sign_v = -1.0 if "minus_in_v" in bugs else 1.0
-    # The bugs make NaN (the square root of a negative v_hat) and overflow (a diverging theta):
+    # The bugs make NaN (the square root of a negative v) and overflow (a diverging theta):
     # those are the results being shown, not accidents to warn about.
     with np.errstate(invalid="ignore", over="ignore"):
         m = beta1 * state.get("m", 0.0 * grad) + sign_m * (1 - beta1) * grad
         v = beta2 * state.get("v", 0.0 * grad) + sign_v * (1 - beta2) * grad * grad
-        m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
-        step = lr * m_hat / (np.sqrt(v_hat) + eps)
+        m_hat, v_hat = m, v
+        if "no_bias_correction" not in bugs:
+            m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+        root = np.sqrt(v_hat + eps) if eps_in_root else np.sqrt(v_hat) + eps
+        step = lr * m_hat / root
         if "times_gradient" in bugs:
             step = step * grad
         return theta - step, {"m": m, "v": v}
