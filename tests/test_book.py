@@ -57,6 +57,28 @@ def test_every_page_is_in_the_toc_and_every_toc_entry_exists():
     assert NOTEBOOKS, "the book has no notebooks"
 
 
+CLAIMS = ROOT / "book" / "claims.md"
+# {ref}`label` or {ref}`text <label>`
+REF = re.compile(r"\{ref\}`(?:[^`<]*<)?([^`<>]+?)>?`")
+TARGET = re.compile(r"^\(([\w-]+)\)=\s*$", re.MULTILINE)
+
+
+def test_the_claims_ledger_is_listed_and_links_only_to_labels_the_chapters_define():
+    listed = toc_files(yaml.safe_load((ROOT / "_toc.yml").read_text()))
+    assert "book/claims" in listed, "the claims ledger is missing from _toc.yml"
+    used = set(REF.findall(CLAIMS.read_text()))
+    assert used, "the ledger links to no section"
+    defined = {
+        label
+        for notebook in NOTEBOOKS
+        for cell in json.loads(notebook.read_text())["cells"]
+        if cell["cell_type"] == "markdown"
+        for label in TARGET.findall("".join(cell["source"]))
+    }
+    missing = sorted(used - defined)
+    assert not missing, f"the ledger links to labels no chapter defines as (label)=: {missing}"
+
+
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.name)
 def test_committed_outputs_come_from_the_current_standard_profile(notebook):
     # nbval masks the profile line, so a stale one (old settings) would pass unnoticed there.
