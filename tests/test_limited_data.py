@@ -35,7 +35,7 @@ def test_every_grid_run_gets_about_the_same_number_of_generator_updates(images):
 
 def test_the_grids_hold_five_seeds_per_setting_and_three_per_size():
     names = [run.name for run in limited_data.grid_runs()]
-    assert len(names) == len(set(names)) == 6 * 5 + 3 * 3
+    assert len(names) == len(set(names)) == 6 * 5 + 2 * 3
     assert {run.config.train_images for run in limited_data.grid_runs()[:30]} == {1_000}
     two_sided = limited_data.SETTINGS["two-sided"]
     assert two_sided.real_labels == (0.9, 1.1) and two_sided.targets_above_one
@@ -61,3 +61,29 @@ def test_the_command_refuses_bad_arguments_before_any_work(tmp_path, capsys):
     assert stopped.value.code == 1
     assert "no grid run's name starts with 'nothing'" in capsys.readouterr().err
     assert not (tmp_path / "g").exists()
+
+
+def test_calibration_finds_the_threshold_that_separates_failed_runs_and_counts_them():
+    signal = [0.1, 0.2, 0.3, 0.5, 0.6, 0.4]
+    failed = [False, False, False, True, True, False]
+    found = limited_data.calibrate(signal, failed)
+    assert found == limited_data.Calibration(0.5, hits=2, misses=0, false_alarms=0, quiet=4)
+    # Overlapping runs: one false alarm buys one hit.
+    found = limited_data.calibrate([0.1, 0.4, 0.3, 0.5], [False, True, True, False])
+    assert (found.threshold, found.hits, found.false_alarms) == (0.3, 2, 1)
+    # 0.1 (every run flagged) and 0.3 score alike; the higher threshold wins the tie.
+    found = limited_data.calibrate([0.1, 0.2, 0.3, 0.4], [True, False, True, False])
+    assert (found.threshold, found.hits, found.false_alarms) == (0.3, 1, 1)
+
+
+@pytest.mark.parametrize(
+    "signal, failed, message",
+    [
+        ([0.1, 0.2], [True], "one failed flag per run"),
+        ([0.1, float("nan")], [True, False], "finite"),
+        ([0.1, 0.2], [True, True], "both failed and good runs"),
+    ],
+)
+def test_calibration_refuses_what_it_cannot_calibrate(signal, failed, message):
+    with pytest.raises(ValueError, match=message):
+        limited_data.calibrate(signal, failed)

@@ -15,7 +15,7 @@ from conftest import tiny_run
 from mnistgan_lib.core.backend import keras, tf
 from mnistgan_lib.foundations import losses
 from mnistgan_lib.gans import presets
-from mnistgan_lib.gans.stabilization import NONE, Stabilization, warning_signs
+from mnistgan_lib.gans.stabilization import NONE, Stabilization
 from mnistgan_lib.running import cli, training
 
 
@@ -162,26 +162,6 @@ def test_the_train_command_checks_its_stabilization_options(option, message, cap
     assert stopped.value.code not in (0, None)
     assert re.search(message, capsys.readouterr().err + str(stopped.value.code))
     assert not (tmp_path / "run").exists()  # refused before any work
-
-
-def test_warning_signs_name_an_overpowering_discriminator_and_the_missing_digits():
-    healthy = {"d_acc_real": 0.7, "d_acc_fake": 0.6, "g_loss": 1.2}
-    overpowering = {"d_acc_real": 0.99, "d_acc_fake": 0.97, "g_loss": 9.5}
-    fair = {"coverage_min_fraction": 0.08, "class_fractions": [0.1] * 10}
-    collapsed = {
-        "coverage_min_fraction": 0.0,
-        "class_fractions": [0.0, 0.3, 0.3, 0.01, 0.39, 0, 0, 0, 0, 0],
-    }
-    assert warning_signs(healthy, fair) == [] and warning_signs(healthy) == []
-    assert warning_signs(overpowering) == [
-        "discriminator overpowering (accuracy real 99.0%, fake 97.0%, generator loss 9.5)"
-    ]
-    assert warning_signs(healthy, collapsed) == [
-        "mode collapse (digits 0, 3, 5, 6, 7, 8, 9 each on < 2% of samples)"
-    ]
-    assert warning_signs(healthy, {"coverage_min_fraction": 0.01}) == [
-        "mode collapse (the rarest digit class on < 2% of samples)"
-    ]
 
 
 def test_targets_above_one_need_the_opt_in_and_then_reach_the_loss():

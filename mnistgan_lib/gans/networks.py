@@ -18,7 +18,7 @@ def build_generator(
 ) -> keras.Model:
     """The plain DCGAN generator: noise -> 7x7x128 -> 14x14x64 -> 28x28x1.
 
-    Used by `dcgan-unclustered`, `dcgan-fragile` and the WGANs; `dcgan-small` halves
+    Used by `dcgan-unclustered` and the WGANs; `dcgan-small` halves
     `width`.
     """
     if latent_dim < 1:

@@ -187,18 +187,6 @@ _PRESETS = [
         **DEFAULT,
         ema_decay=0.999,
     ),
-    GanPreset(
-        name="dcgan-fragile",
-        summary=(
-            "the plain DCGAN's networks made unstable on purpose: "
-            "Adam(2e-3, beta_1 0.9), no averaging"
-        ),
-        # A recipe to try the stabilization tricks on: this discriminator wins within
-        # an epoch and the generator collapses.
-        build_generator=networks.build_generator,
-        build_discriminator=networks.build_discriminator,
-        **{**DEFAULT, "make_optimizer": adam(2e-3, 0.9)},
-    ),
     # Odena et al.'s discriminator also learns the class of generated digits. Measured
     # in the AC-GAN chapter: G and D then agree on classes the judge does not read (a
     # private code), so the default teaches D's class head on real digits only, and G

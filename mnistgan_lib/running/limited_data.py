@@ -4,7 +4,7 @@ Two grids of ordinary training runs (`training.train`, so each one resumes):
 
     settings   every stabilization setting on the same 1,000 training images
                (a seeded subset per seed), five seeds each
-    sizes      the baseline on 2,000, 6,000 and 60,000 training images, three
+    sizes      the baseline on 6,000 and 60,000 training images, three
                seeds each, at the settings grid's budget of generator updates (the
                1,000-image point is the settings grid's baseline)
 
@@ -42,7 +42,7 @@ from mnistgan_lib.running.runs import RunConfig
 
 MODEL = "dcgan-small"  # half the plain DCGAN's width: many short runs on two CPU cores
 IMAGES = 1_000  # the settings grid's training set
-STEPS = 4_800  # generator updates in every run of both grids
+STEPS = 3_750  # generator updates in every run of both grids
 STEPS_PER_EPOCH = 120  # about: one checkpoint, one sample grid and one measurement each
 PROFILE = "quick"  # 1,000 samples measured every other epoch; the final one uses 10,000
 FINAL_SAMPLES = 10_000
@@ -56,7 +56,7 @@ SETTINGS = {
     "augment": Stabilization(augment=True),
 }
 SETTING_SEEDS = (0, 1, 2, 3, 4)
-SIZES = (2_000, 6_000, 60_000)
+SIZES = (6_000, 60_000)
 SIZE_SEEDS = (0, 1, 2)
 BATCH = 64  # dcgan-small's batch size
 
@@ -246,6 +246,51 @@ def read_grid(experiment: str = "stabilization") -> dict[str, GridRecord]:
         )
         for name, run in runs.items()
     }
+
+
+# --- warning signs, calibrated on the recorded runs ------------------------------------
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A threshold on a warning signal (a run is flagged when its value is at least the
+    threshold), and how it sorts the runs it was calibrated on."""
+
+    threshold: float
+    hits: int  # failed runs flagged
+    misses: int  # failed runs not flagged
+    false_alarms: int  # good runs flagged
+    quiet: int  # good runs not flagged
+
+
+def calibrate(signal, failed) -> Calibration:
+    """The threshold on `signal` that best separates the `failed` runs from the good
+    ones: the most hits per failed run minus false alarms per good run (Youden's J),
+    ties going to the higher threshold (the stabilization chapter)."""
+    signal = np.asarray(signal, dtype=float).ravel()
+    failed = np.asarray(failed, dtype=bool).ravel()
+    if signal.shape != failed.shape or not np.all(np.isfinite(signal)):
+        raise InputError(
+            f"calibrate needs one finite signal value per run and one failed flag per "
+            f"run, got {signal.size} values and {failed.size} flags"
+        )
+    if failed.all() or not failed.any():
+        raise InputError("calibrate needs both failed and good runs to tell apart")
+
+    def sorted_by(threshold: float) -> Calibration:
+        flagged = signal >= threshold
+        return Calibration(
+            float(threshold),
+            int(np.sum(flagged & failed)),
+            int(np.sum(~flagged & failed)),
+            int(np.sum(flagged & ~failed)),
+            int(np.sum(~flagged & ~failed)),
+        )
+
+    def score(found: Calibration) -> tuple[float, float]:
+        return (found.hits / failed.sum() - found.false_alarms / (~failed).sum(), found.threshold)
+
+    return max((sorted_by(value) for value in np.unique(signal)), key=score)
 
 
 def main(argv: list[str] | None = None) -> int:
