@@ -198,4 +198,3 @@ def _pair(value) -> tuple[float, float]:
 
 
 NONE = Stabilization()
-
