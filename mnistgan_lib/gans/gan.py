@@ -195,8 +195,8 @@ class GAN(keras.Model):
         return self.stabilization.targets(real_logits, fake_logits, self.seed_generator)
 
     def discriminator_view(self, images) -> tf.Tensor:
-        """What the discriminator is shown: `images`, augmented and with instance noise
-        when those are on (`Stabilization.perturb`; the noise is annealed over training).
+        """What the discriminator is shown: `images`, augmented and with instance
+        noise when those are on (`Stabilization.perturb`; the noise is annealed).
         """
         return self.stabilization.perturb(
             images, self.d_optimizer.iterations, self.seed_generator
