@@ -405,3 +405,11 @@ def test_take_subset_refuses_unpaired_images_and_labels(tiny_mnist):
 )
 def test_is_whole_number_accepts_python_and_numpy_integers_but_not_bools(value, whole):
     assert data.is_whole_number(value) is whole
+
+
+def test_an_mnist_file_error_survives_a_trip_between_processes():
+    import pickle
+
+    error = MnistFileError("mnist.npz", "no such file", "set MNISTGAN_DATA")
+    copy = pickle.loads(pickle.dumps(error))
+    assert str(copy) == str(error) and (copy.path, copy.fix) == ("mnist.npz", "set MNISTGAN_DATA")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mnistgan_lib.core import data
-from mnistgan_lib.running import limited_data
+from mnistgan_lib.running import grids, limited_data
 
 
 def test_an_epoch_of_several_passes_keeps_the_first_pass_in_the_one_pass_order():
@@ -35,7 +35,7 @@ def test_every_grid_run_gets_about_the_same_number_of_generator_updates(images):
 
 def test_the_grids_hold_five_seeds_per_setting_and_three_per_size():
     names = [run.name for run in limited_data.grid_runs()]
-    assert len(names) == len(set(names)) == 6 * 5 + 3
+    assert len(names) == len(set(names)) == 6 * 5 + 3 * 3
     assert {run.config.train_images for run in limited_data.grid_runs()[:30]} == {1_000}
     two_sided = limited_data.SETTINGS["two-sided"]
     assert two_sided.real_labels == (0.9, 1.1) and two_sided.targets_above_one
@@ -46,7 +46,7 @@ def test_a_resumed_run_replaces_the_rows_of_the_epochs_it_repeats(tmp_path):
     for epoch in (1, 2, 3):
         limited_data.append_row(path, {"epoch": epoch, "train_real": 0.1 * epoch})
     limited_data.append_row(path, {"epoch": 2, "train_real": 0.9})  # resumed after epoch 1
-    assert limited_data.read_rows(path) == [
+    assert grids.read_rows(path) == [
         {"epoch": 1, "train_real": 0.1},
         {"epoch": 2, "train_real": 0.9},
     ]

@@ -36,6 +36,10 @@ class MnistFileError(InputError):
         where = f"{path}: " if path is not None else ""
         super().__init__(f"{where}{problem}. Fix: {fix}")
 
+    def __reduce__(self):
+        # rebuilt from its three parts: a grid's worker process sends it to the parent
+        return type(self), (self.path, self.problem, self.fix)
+
 
 def check_images_and_labels(
     images: np.ndarray, labels: np.ndarray, source: str | os.PathLike

@@ -40,17 +40,23 @@ class SampleGrid(keras.callbacks.Callback):
 
 
 class HistoryCsv(keras.callbacks.Callback):
-    """One history row per finished epoch: cumulative training seconds and every logged metric."""
+    """One history row per finished epoch: cumulative training seconds and every logged metric.
+
+    It is also the run's clock: `seconds` counts the time spent in training steps only, so
+    that measuring samples during a run (the DCGAN chapter's design race) costs the run none.
+    """
 
     def __init__(self, folder: RunFolder, seconds_before: float = 0.0):
         super().__init__()
         self.folder, self.seconds = folder, seconds_before
 
-    def on_epoch_begin(self, epoch: int, logs=None) -> None:
+    def on_train_batch_begin(self, batch: int, logs=None) -> None:
         self.started = time.perf_counter()
 
-    def on_epoch_end(self, epoch: int, logs=None) -> None:
+    def on_train_batch_end(self, batch: int, logs=None) -> None:
         self.seconds += time.perf_counter() - self.started
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
         logged = {tracker.name: float(logs[tracker.name]) for tracker in self.model.metrics}
         row = {"epoch": epoch + 1, "seconds": round(self.seconds, 2), **logged}
         self.folder.add_history_row(row)

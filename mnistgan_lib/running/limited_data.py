@@ -24,20 +24,16 @@ picks up where it stopped.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-import os
-import shutil
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
 
 from mnistgan_lib.core.errors import InputError, reported
 from mnistgan_lib.gans.stabilization import Stabilization
+from mnistgan_lib.running import grids
 from mnistgan_lib.running.runs import RunConfig
 
 MODEL = "dcgan-small"  # half the plain DCGAN's width: many short runs on two CPU cores
@@ -56,7 +52,7 @@ SETTINGS = {
     "augment": Stabilization(augment=True),
 }
 SETTING_SEEDS = (0, 1, 2, 3, 4)
-SIZES = (60_000,)
+SIZES = (60_000, 6_000, 2_000)
 SIZE_SEEDS = (0, 1, 2)
 BATCH = 64  # dcgan-small's batch size
 
@@ -139,22 +135,8 @@ def real_scores_callback(folder: Path, train_images: np.ndarray, held_out: np.nd
 def append_row(path: Path, row: dict) -> None:
     """Add one row to a CSV file, replacing an earlier row of the same epoch (a resumed
     run repeats the epochs after its last checkpoint)."""
-    rows = [kept for kept in read_rows(path) if kept["epoch"] < row["epoch"]] + [row]
-    with open(path, "w", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=list(row))
-        writer.writeheader()
-        writer.writerows(rows)
-
-
-def read_rows(path: Path) -> list[dict]:
-    """A CSV of numbers as dicts (empty when the file does not exist)."""
-    if not Path(path).exists():
-        return []
-    with open(path, newline="") as file:
-        return [
-            {key: (int(value) if key == "epoch" else float(value)) for key, value in row.items()}
-            for row in csv.DictReader(file)
-        ]
+    rows = [kept for kept in grids.read_rows(path) if kept["epoch"] < row["epoch"]]
+    grids.write_rows(path, rows + [row])
 
 
 def train_one(run: GridRun, out: Path) -> str:
@@ -183,26 +165,12 @@ def train_one(run: GridRun, out: Path) -> str:
     return f"{run.name}: FD-MNIST {report.fd_mnist:.1f}"
 
 
-def _one_core(counter) -> None:
-    """Pin this worker process to one core of its own, before TensorFlow starts."""
-    with counter.get_lock():
-        index = counter.value
-        counter.value += 1
-    cores = sorted(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {cores[index % len(cores)]})
-
-
 def run_grids(out: Path, workers: int, only: str | None = None) -> None:
     """Train every run not finished yet in `out`, `workers` at a time."""
     runs = [run for run in grid_runs() if only is None or run.name.startswith(only)]
     if not runs:
         raise InputError(f"no grid run's name starts with {only!r}")
-    out.mkdir(parents=True, exist_ok=True)
-    context = get_context("spawn")
-    counter = context.Value("i", 0)
-    with ProcessPoolExecutor(workers, context, _one_core, (counter,)) as pool:
-        for line in pool.map(train_one, runs, [out] * len(runs)):
-            print(line, flush=True)
+    grids.run_all(train_one, runs, out, workers)
 
 
 RECORDED = ("run.json", "history.csv", "metrics.jsonl", "real_scores.csv", "final.json")
@@ -210,16 +178,7 @@ RECORDED = ("run.json", "history.csv", "metrics.jsonl", "real_scores.csv", "fina
 
 def record(out: Path, results: Path) -> None:
     """Copy each finished run's records and its last sample grid into `results`."""
-    for run in grid_runs():
-        source = out / run.name
-        if not (source / "final.json").exists():
-            continue
-        target = results / run.name
-        (target / "samples").mkdir(parents=True, exist_ok=True)
-        for name in RECORDED:
-            shutil.copy2(source / name, target / name)
-        last = sorted((source / "samples").glob("epoch_*.png"))[-1]
-        shutil.copy2(last, target / "samples" / last.name)
+    grids.record([run.name for run in grid_runs()], out, results, RECORDED)
 
 
 @dataclass(frozen=True)
@@ -242,7 +201,7 @@ def read_grid(experiment: str = "stabilization") -> dict[str, GridRecord]:
     return {
         name: GridRecord(
             run,
-            read_rows(folder / name / "real_scores.csv"),
+            grids.read_rows(folder / name / "real_scores.csv"),
             json.loads((folder / name / "final.json").read_text()),
         )
         for name, run in runs.items()

@@ -11,7 +11,7 @@ import numpy as np
 
 from mnistgan_lib.core import config as profiles
 from mnistgan_lib.core import data
-from mnistgan_lib.core.backend import seed_everything
+from mnistgan_lib.core.backend import keras, seed_everything
 from mnistgan_lib.core.errors import InputError, InputTypeError
 from mnistgan_lib.gans import presets
 from mnistgan_lib.gans.gan import GAN
@@ -26,6 +26,10 @@ def train(
     stopped run there exactly (the DCGAN chapter's training runs).
 
     Instance noise with `anneal_steps=0` is annealed to zero over the whole run.
+
+    `extra_callbacks` run after the measurements and before the checkpoint; an entry that is
+    not a Keras callback is a maker of one, called with the run's clock (`callbacks.HistoryCsv`,
+    whose `seconds` are the training seconds so far).
 
     `verbose` 0 prints nothing; 1 and 2 print what the run does (starting, resuming after epoch N,
     already finished), a short line per epoch with the two losses and each measured epoch's
@@ -121,7 +125,7 @@ def _callbacks(
         callbacks.SampleGrid(folder),
         history,
         callbacks.PeriodicMetrics(folder, config.eval_every, measured, history, say),
-        *extra,
+        *[made if isinstance(made, keras.callbacks.Callback) else made(history) for made in extra],
         callbacks.Checkpoint(folder, history, config=config, training_labels=paired),
     ]
 

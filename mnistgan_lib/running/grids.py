@@ -1,0 +1,70 @@
+"""Grids of training runs spread over CPU cores, and the CSV rows their runs record
+(the stabilization chapter's small-data grid and the DCGAN chapter's design race)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+
+def read_rows(path: Path) -> list[dict]:
+    """A CSV of numbers as dicts (empty when the file does not exist); "epoch" stays whole."""
+    if not Path(path).exists():
+        return []
+    with open(path, newline="") as file:
+        return [
+            {key: (int(value) if key == "epoch" else float(value)) for key, value in row.items()}
+            for row in csv.DictReader(file)
+        ]
+
+
+def write_rows(path: Path, rows: list[dict]) -> None:
+    """Write `rows` (dicts with the same keys) as a CSV file, replacing what was there."""
+    with open(path, "w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _one_core(counter) -> None:
+    """Pin this worker process to one core of its own, before TensorFlow starts."""
+    with counter.get_lock():
+        index = counter.value
+        counter.value += 1
+    cores = sorted(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cores[index % len(cores)]})
+
+
+def run_all(train_one: Callable, runs: Sequence, out: Path, workers: int) -> None:
+    """`train_one(run, out)` for every run, `workers` processes at a time, one core each,
+    printing the line each returns. A missing or broken MNIST file stops it before any run
+    starts."""
+    from mnistgan_lib.core import data
+
+    data.load_mnist()
+    out.mkdir(parents=True, exist_ok=True)
+    context = get_context("spawn")
+    counter = context.Value("i", 0)
+    with ProcessPoolExecutor(workers, context, _one_core, (counter,)) as pool:
+        for line in pool.map(train_one, runs, [out] * len(runs)):
+            print(line, flush=True)
+
+
+def record(names: Sequence[str], out: Path, results: Path, files: Sequence[str]) -> None:
+    """Copy `files` and the last sample grid of each finished run (one with a final.json)
+    from `out` into `results`: what a chapter reads, without checkpoints."""
+    for name in names:
+        source = out / name
+        if not (source / "final.json").exists():
+            continue
+        target = results / name
+        (target / "samples").mkdir(parents=True, exist_ok=True)
+        for file in files:
+            shutil.copy2(source / file, target / file)
+        last = sorted((source / "samples").glob("epoch_*.png"))[-1]
+        shutil.copy2(last, target / "samples" / last.name)
