@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import tiny_run
 
 from mnistgan_lib.running import design_race, grids, training
@@ -37,3 +38,11 @@ def test_a_resumed_run_forgets_the_probes_after_its_checkpoint(tiny_data, tmp_pa
     probes = design_race.probes_callback(folder)(clock)
     probes.on_train_begin()
     assert probes.rows == [] and probes.next_mark == design_race.PROBE_SECONDS
+
+
+def test_the_race_command_names_what_it_cannot_find(capsys, tmp_path):
+    with pytest.raises(SystemExit) as stopped:
+        design_race.main(["--out", str(tmp_path / "race"), "--only", "nothing"])
+    assert stopped.value.code == 1
+    assert "no run's name starts with 'nothing'" in capsys.readouterr().err
+    assert not (tmp_path / "race").exists()  # nothing started

@@ -59,7 +59,7 @@ def test_the_command_refuses_bad_arguments_before_any_work(tmp_path, capsys):
     with pytest.raises(SystemExit) as stopped:
         limited_data.main(["--out", str(tmp_path / "g"), "--only", "nothing"])
     assert stopped.value.code == 1
-    assert "no grid run's name starts with 'nothing'" in capsys.readouterr().err
+    assert "no run's name starts with 'nothing'" in capsys.readouterr().err
     assert not (tmp_path / "g").exists()
 
 

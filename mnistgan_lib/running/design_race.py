@@ -16,14 +16,13 @@ from its last checkpoint (the end of an epoch) and measures again from there.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from mnistgan_lib.core.errors import InputError, reported
+from mnistgan_lib.core.errors import reported
 from mnistgan_lib.running import grids
 from mnistgan_lib.running.runs import RunConfig
 
@@ -153,29 +152,15 @@ def read_race(experiment: str = "design-race") -> dict[str, RaceRecord]:
 
 def main(argv: list[str] | None = None) -> int:
     """The race's command line."""
-    parser = argparse.ArgumentParser(
-        prog="python -m mnistgan_lib.running.design_race", description=__doc__.split("\n")[0]
+    arguments = grids.command_line(
+        "python -m mnistgan_lib.running.design_race", __doc__.split("\n")[0], argv
     )
-    parser.add_argument("--out", type=Path, required=True, help="folder for the run folders")
-    parser.add_argument(
-        "--record", type=Path, default=None, help="copy the finished runs' records here"
-    )
-    parser.add_argument("--workers", type=int, default=2, help="processes, one core each")
-    parser.add_argument("--only", default=None, help="only runs whose name starts with this")
-    arguments = parser.parse_args(argv)
-    if arguments.workers < 1:
-        parser.error(f"--workers must be at least 1, got {arguments.workers}")
-    runs = [
-        run for run in race_runs() if arguments.only is None or run.name.startswith(arguments.only)
-    ]
     with reported():
-        if not runs:
-            raise InputError(f"no race run's name starts with {arguments.only!r}")
+        runs = grids.select(race_runs(), arguments.only)
         grids.run_all(train_one, runs, arguments.out, arguments.workers)
         if arguments.record is not None:
-            grids.record(
-                [run.name for run in race_runs()], arguments.out, arguments.record, RECORDED
-            )
+            names = [run.name for run in race_runs()]
+            grids.record(names, arguments.out, arguments.record, RECORDED)
     return 0
 
 

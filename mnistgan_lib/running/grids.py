@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import os
 import shutil
@@ -10,6 +11,33 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
+
+
+def command_line(prog: str, description: str, argv: list[str] | None) -> argparse.Namespace:
+    """The options every grid command takes (--out, --record, --workers, --only), parsed."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--out", type=Path, required=True, help="folder for the run folders")
+    parser.add_argument(
+        "--record", type=Path, default=None, help="copy the finished runs' records here"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="processes, one core each")
+    parser.add_argument(
+        "--only", default=None, help="only the runs whose name starts with this, e.g. size"
+    )
+    arguments = parser.parse_args(argv)
+    if arguments.workers < 1:
+        parser.error(f"--workers must be at least 1, got {arguments.workers}")
+    return arguments
+
+
+def select(runs: Sequence, only: str | None) -> list:
+    """The runs whose name starts with `only` (all of them for None); an error if none does."""
+    from mnistgan_lib.core.errors import InputError
+
+    chosen = [run for run in runs if only is None or run.name.startswith(only)]
+    if not chosen:
+        raise InputError(f"no run's name starts with {only!r}; names look like {runs[0].name!r}")
+    return chosen
 
 
 def read_rows(path: Path) -> list[dict]:

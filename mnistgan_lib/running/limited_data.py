@@ -23,7 +23,6 @@ picks up where it stopped.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from dataclasses import dataclass
@@ -167,10 +166,7 @@ def train_one(run: GridRun, out: Path) -> str:
 
 def run_grids(out: Path, workers: int, only: str | None = None) -> None:
     """Train every run not finished yet in `out`, `workers` at a time."""
-    runs = [run for run in grid_runs() if only is None or run.name.startswith(only)]
-    if not runs:
-        raise InputError(f"no grid run's name starts with {only!r}")
-    grids.run_all(train_one, runs, out, workers)
+    grids.run_all(train_one, grids.select(grid_runs(), only), out, workers)
 
 
 RECORDED = ("run.json", "history.csv", "metrics.jsonl", "real_scores.csv", "final.json")
@@ -255,20 +251,9 @@ def calibrate(signal, failed) -> Calibration:
 
 def main(argv: list[str] | None = None) -> int:
     """The grids' command line."""
-    parser = argparse.ArgumentParser(
-        prog="python -m mnistgan_lib.running.limited_data", description=__doc__.split("\n")[0]
+    arguments = grids.command_line(
+        "python -m mnistgan_lib.running.limited_data", __doc__.split("\n")[0], argv
     )
-    parser.add_argument("--out", type=Path, required=True, help="folder for the run folders")
-    parser.add_argument(
-        "--record", type=Path, default=None, help="copy the finished runs' records here"
-    )
-    parser.add_argument("--workers", type=int, default=2, help="processes, one core each")
-    parser.add_argument(
-        "--only", default=None, help="only runs whose name starts with this, e.g. size"
-    )
-    arguments = parser.parse_args(argv)
-    if arguments.workers < 1:
-        parser.error(f"--workers must be at least 1, got {arguments.workers}")
     with reported():
         run_grids(arguments.out, arguments.workers, arguments.only)
         if arguments.record is not None:
