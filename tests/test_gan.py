@@ -98,7 +98,10 @@ def test_uniform_noise_lies_in_minus_one_to_one():
 def test_unknown_preset_lists_the_known_ones():
     with pytest.raises(
         ValueError,
-        match=r"unknown model 'dcgan-huge'; choose one of dcgan, dcgan-unclustered, dcgan-source",
+        match=(
+            r"unknown model 'dcgan-huge'; "
+            r"choose one of dcgan, dcgan-unclustered, dcgan-10-clusters"
+        ),
     ):
         presets.get_preset("dcgan-huge")
 
