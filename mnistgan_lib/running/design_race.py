@@ -137,17 +137,8 @@ class RaceRecord:
 
 def read_race(experiment: str = "design-race") -> dict[str, RaceRecord]:
     """Every recorded run of the race under `results/<experiment>/`, by name."""
-    from mnistgan_lib.running import training
-
-    folder = training.RESULTS / experiment
-    return {
-        name: RaceRecord(
-            run,
-            grids.read_rows(folder / name / "probes.csv"),
-            json.loads((folder / name / "final.json").read_text()),
-        )
-        for name, run in training.recorded_runs(experiment).items()
-    }
+    recorded = grids.read_recorded(experiment, "probes.csv")
+    return {name: RaceRecord(*parts) for name, parts in recorded.items()}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import shutil
 from collections.abc import Callable, Sequence
@@ -96,3 +97,19 @@ def record(names: Sequence[str], out: Path, results: Path, files: Sequence[str])
             shutil.copy2(source / file, target / file)
         last = sorted((source / "samples").glob("epoch_*.png"))[-1]
         shutil.copy2(last, target / "samples" / last.name)
+
+
+def read_recorded(experiment: str, rows_file: str) -> dict[str, tuple]:
+    """Every recorded run under `results/<experiment>/`, by name: its training record, the rows
+    of its `rows_file` and its final.json (what the grids' chapters read)."""
+    from mnistgan_lib.running import training
+
+    folder = training.RESULTS / experiment
+    return {
+        name: (
+            run,
+            read_rows(folder / name / rows_file),
+            json.loads((folder / name / "final.json").read_text()),
+        )
+        for name, run in training.recorded_runs(experiment).items()
+    }

@@ -190,18 +190,8 @@ class GridRecord:
 def read_grid(experiment: str = "stabilization") -> dict[str, GridRecord]:
     """Every recorded run of the grids under `results/<experiment>/`, by name (the
     stabilization chapter reads them)."""
-    from mnistgan_lib.running import training
-
-    runs = training.recorded_runs(experiment)
-    folder = training.RESULTS / experiment
-    return {
-        name: GridRecord(
-            run,
-            grids.read_rows(folder / name / "real_scores.csv"),
-            json.loads((folder / name / "final.json").read_text()),
-        )
-        for name, run in runs.items()
-    }
+    recorded = grids.read_recorded(experiment, "real_scores.csv")
+    return {name: GridRecord(*parts) for name, parts in recorded.items()}
 
 
 # --- warning signs, calibrated on the recorded runs ------------------------------------
