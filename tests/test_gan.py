@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mnistgan_lib.core.backend import keras, seed_everything, tf
-from mnistgan_lib.gans import gan, presets
+from mnistgan_lib.gans import gan, peers, presets
 
 
 @pytest.mark.parametrize("name", list(presets.PRESETS))
@@ -22,6 +22,8 @@ def test_every_preset_maps_noise_to_digits_and_digits_to_a_source_logit(name):
     )
     assert images.shape == (3, 28, 28, 1)
     assert float(tf.reduce_min(images)) >= -1.0 and float(tf.reduce_max(images)) <= 1.0
+    if preset.gan_class is peers.ConditionalGAN:  # D reads the label as image channels
+        images = peers.with_label_maps(images, [0, 5, 9])
     outputs = discriminator(images, training=False)
     # Two-head discriminators (AC-GAN, self-conditioned) add class logits after the source logit.
     assert (outputs[0] if isinstance(outputs, (list, tuple)) else outputs).shape == (3, 1)
@@ -31,6 +33,7 @@ def test_the_conditional_flag_follows_the_gan_class():
     assert [name for name, preset in presets.PRESETS.items() if preset.conditional] == [
         "acgan",
         "acgan-paper",
+        "cgan-keras-io",
     ]
 
 

@@ -90,13 +90,36 @@ def class_accuracy(labels, class_logits) -> tf.Tensor:
     )
 
 
-class ACGAN(GAN):
+class LabelledGAN(GAN):
+    """A GAN whose generator is told which digit to draw: fakes come with classes.
+
+    The AC-GAN and the keras-io conditional GAN (`gans.peers`) share it.
+    """
+
+    conditional = True
+
+    def random_labels(self, count) -> tf.Tensor:
+        """Uniform digit classes for a fake batch, from this GAN's seed stream."""
+        return keras.random.randint(
+            (count,), 0, NUM_CLASSES, dtype="int32", seed=self.seed_generator
+        )
+
+    def fake_batch(self, count) -> tuple[tf.Tensor, tf.Tensor]:
+        """Generated digits of uniformly drawn classes, and those classes."""
+        labels = self.random_labels(count)
+        return self.generator([self.noise_batch(count), labels], training=True), labels
+
+    def training_labels(self, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """The classes paired with the training images: their digit labels."""
+        return labels
+
+
+class ACGAN(LabelledGAN):
     """A GAN whose generator is told the class and whose discriminator also names it.
 
     The discriminator has two heads, both logged.
     """
 
-    conditional = True
     TRACKED = (
         "d_loss",
         "g_loss",
@@ -134,24 +157,6 @@ class ACGAN(GAN):
             float(class_weight),
             float(fake_class_weight),
         )
-
-    def random_labels(self, count) -> tf.Tensor:
-        """Uniform digit classes for a fake batch, from this GAN's seed stream."""
-        return keras.random.randint(
-            (count,), 0, NUM_CLASSES, dtype="int32", seed=self.seed_generator
-        )
-
-    def fake_batch(self, count) -> tuple[tf.Tensor, tf.Tensor]:
-        """Generated digits of uniformly drawn classes, and those classes."""
-        labels = self.random_labels(count)
-        return self.generator([self.noise_batch(count), labels], training=True), labels
-
-    def training_labels(self, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        """The classes the class head learns for the training images.
-
-        They are the images' digit labels.
-        """
-        return labels
 
     def discriminator_step(self, real, labels=None) -> dict:
         """One update of both discriminator heads on a real batch and a fresh fake one.

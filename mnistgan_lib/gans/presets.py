@@ -4,8 +4,8 @@
 
 A preset names its networks, noise, batch size, optimizer and GAN class. The
 command line (`python -m mnistgan_lib presets`) lists them in this order: the
-default first, then the DCGAN designs the DCGAN chapter compares, the AC-GANs
-and the WGANs.
+default first, then the DCGAN designs the DCGAN chapter compares, the AC-GANs,
+the WGANs, and the keras-io recipes the time-to-quality benchmark runs beside them.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from mnistgan_lib.core.backend import keras
 from mnistgan_lib.core.errors import InputError
-from mnistgan_lib.gans import networks
+from mnistgan_lib.gans import networks, peers
 from mnistgan_lib.gans.acgan import (
     ACGAN,
     build_conditional_generator,
@@ -258,6 +258,31 @@ _PRESETS = [
             ),
         ]
     ],
+    # The time-to-quality benchmark's peers: the keras-io recipes a reader would use
+    # instead of the AC-GAN and the WGAN-GP (`gans.peers`: where the engine differs).
+    GanPreset(
+        name="cgan-keras-io",
+        summary="keras-io's conditional GAN (label maps into D): Adam(3e-4), batch 64",
+        build_generator=peers.build_cgan_generator,
+        build_discriminator=peers.build_cgan_discriminator,
+        latent_dim=peers.KERAS_IO_LATENT_DIM,
+        noise="normal",
+        batch_size=64,
+        make_optimizer=adam(3e-4),
+        gan_class=peers.ConditionalGAN,
+    ),
+    GanPreset(
+        name="wgan-gp-keras-io",
+        summary="keras-io's WGAN-GP: 3 critic steps, Adam(2e-4, 0.5, 0.9), batch 512",
+        build_generator=peers.build_wgan_gp_generator,
+        build_discriminator=peers.build_wgan_gp_critic,
+        latent_dim=peers.KERAS_IO_LATENT_DIM,
+        noise="normal",
+        batch_size=512,
+        make_optimizer=adam(2e-4, 0.5, 0.9),
+        gan_class=WGAN,
+        gan_options={"critic_steps": 3, "clip_value": None, "gp_weight": 10.0},
+    ),
 ]
 # Two of the default's choices, each undone once: the DCGAN chapter's design race
 # measures what they are worth.
