@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
 import numpy as np
 import pytest
+from conftest import tiny_run
 
 from mnistgan_lib.core import data
 from mnistgan_lib.running import grids, limited_data
@@ -26,17 +30,26 @@ def test_an_epoch_of_several_passes_keeps_the_first_pass_in_the_one_pass_order()
 
 
 @pytest.mark.parametrize("images", [1_000, 2_000, 6_000, 60_000])
-def test_every_grid_run_gets_about_the_same_number_of_generator_updates(images):
-    passes, epochs = limited_data.schedule(images)
+@pytest.mark.parametrize("steps", [limited_data.SIZE_STEPS, limited_data.SETTING_STEPS])
+def test_every_grid_run_gets_about_the_same_number_of_generator_updates(images, steps):
+    passes, epochs = limited_data.schedule(images, steps)
     updates = passes * (images // limited_data.BATCH) * epochs
-    assert abs(updates - limited_data.STEPS) / limited_data.STEPS < 0.03
+    assert abs(updates - steps) / steps < 0.03
     assert 90 <= passes * (images // limited_data.BATCH) <= 940
 
 
 def test_the_grids_hold_five_seeds_per_setting_and_three_per_size():
-    names = [run.name for run in limited_data.grid_runs()]
-    assert len(names) == len(set(names)) == 6 * 5 + 3 * 3
-    assert {run.config.train_images for run in limited_data.grid_runs()[:30]} == {1_000}
+    runs = limited_data.grid_runs()
+    names = [run.name for run in runs]
+    assert len(names) == len(set(names)) == 6 * 5 + 4 * 3
+    assert {run.config.train_images for run in runs[:30]} == {1_000}
+    # The settings run twice the size sweep's budget; the sweep's 1,000-image runs are the
+    # baseline's first three seeds stopped at the sweep's budget.
+    assert {run.config.epochs for run in runs[:30]} == {62}
+    by_name = {run.name: run.config for run in runs}
+    for seed in limited_data.SIZE_SEEDS:
+        short, long = by_name[f"size1000-seed{seed}"], by_name[f"baseline-seed{seed}"]
+        assert short.epochs < long.epochs and short == dataclasses.replace(long, epochs=31)
     two_sided = limited_data.SETTINGS["two-sided"]
     assert two_sided.real_labels == (0.9, 1.1) and two_sided.targets_above_one
 
@@ -87,3 +100,23 @@ def test_calibration_finds_the_threshold_that_separates_failed_runs_and_counts_t
 def test_calibration_refuses_what_it_cannot_calibrate(signal, failed, message):
     with pytest.raises(ValueError, match=message):
         limited_data.calibrate(signal, failed)
+
+
+def test_a_finished_run_continued_to_more_epochs_is_trained_and_measured_again(
+    tiny_data, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(limited_data, "FINAL_SAMPLES", 500)
+    monkeypatch.setattr(limited_data, "HELD_OUT", 20)
+    short = limited_data.GridRun("baseline-seed0", tiny_run("dcgan-small", epochs=1))
+    assert limited_data.train_one(short, tmp_path).startswith("baseline-seed0: FD-MNIST")
+    assert limited_data.train_one(short, tmp_path) == "baseline-seed0: done before"
+    final = tmp_path / "baseline-seed0" / "final.json"
+    assert json.loads(final.read_text())["epochs"] == 1
+    longer = dataclasses.replace(short, config=dataclasses.replace(short.config, epochs=2))
+    assert limited_data.train_one(longer, tmp_path).startswith("baseline-seed0: FD-MNIST")
+    assert json.loads(final.read_text())["epochs"] == 2
+    # Stopped after its last checkpoint but before its new measurement: measured again.
+    final.write_text('{"fd_mnist": -1.0}')  # a measurement that names no epochs
+    assert limited_data.train_one(longer, tmp_path).startswith("baseline-seed0: FD-MNIST")
+    assert json.loads(final.read_text())["fd_mnist"] > 0
+    assert [row["epoch"] for row in grids.read_rows(final.parent / "real_scores.csv")] == [1, 2]

@@ -3,10 +3,10 @@
 Two grids of ordinary training runs (`training.train`, so each one resumes):
 
     settings   every stabilization setting on the same 1,000 training images
-               (a seeded subset per seed), five seeds each
-    sizes      the baseline on all 60,000 training images, three seeds, at the
-               settings grid's budget of generator updates (the 1,000-image point
-               is the settings grid's baseline)
+               (a seeded subset per seed), five seeds each, `SETTING_STEPS`
+               generator updates: long enough for the baseline to level off
+    sizes      the baseline on 1,000 to all 60,000 training images, three seeds
+               each, at a fixed budget of `SIZE_STEPS` generator updates
 
 Each run also writes `real_scores.csv`: after every epoch, the discriminator's
 verdict on its own training images and on 1,000 real test digits it never saw,
@@ -37,21 +37,24 @@ from mnistgan_lib.running.runs import RunConfig
 
 MODEL = "dcgan-small"  # half the plain DCGAN's width: many short runs on two CPU cores
 IMAGES = 1_000  # the settings grid's training set
-STEPS = 3_750  # generator updates in every run of both grids
+SETTING_STEPS = 7_500  # generator updates in every settings run: the baseline levels off
+SIZE_STEPS = 3_750  # generator updates in every size run: one fixed budget per size
 STEPS_PER_EPOCH = 120  # about: one checkpoint, one sample grid and one measurement each
 PROFILE = "quick"  # 1,000 samples measured every other epoch; the final one uses 10,000
 FINAL_SAMPLES = 10_000
 HELD_OUT = 1_000  # real test digits the discriminator's verdicts are compared on
+NOISE_ANNEAL_STEPS = 3_720  # discriminator steps over which instance noise falls to zero
 SETTINGS = {
     "baseline": Stabilization(),
     "smooth": Stabilization(real_labels=0.9),
     "two-sided": Stabilization(real_labels=(0.9, 1.1), targets_above_one=True),
     "flip": Stabilization(flip_probability=0.05),
-    "noise": Stabilization(instance_noise=0.2),
+    # Annealed to zero over the first half of a settings run, then none.
+    "noise": Stabilization(instance_noise=0.2, anneal_steps=NOISE_ANNEAL_STEPS),
     "augment": Stabilization(augment=True),
 }
 SETTING_SEEDS = (0, 1, 2, 3, 4)
-SIZES = (60_000, 6_000, 2_000)
+SIZES = (60_000, 6_000, 2_000, 1_000)
 SIZE_SEEDS = (0, 1, 2)
 BATCH = 64  # dcgan-small's batch size
 
@@ -64,19 +67,19 @@ class GridRun:
     config: RunConfig
 
 
-def schedule(images: int) -> tuple[int, int]:
+def schedule(images: int, steps: int) -> tuple[int, int]:
     """Passes per epoch and epochs for `images` training images, so that a run makes
-    about `STEPS` generator updates in epochs of about `STEPS_PER_EPOCH` (the
+    about `steps` generator updates in epochs of about `STEPS_PER_EPOCH` (the
     stabilization chapter's equal budget)."""
     per_pass = images // BATCH
     passes = max(1, round(STEPS_PER_EPOCH / per_pass))
-    epochs = max(1, round(STEPS / (passes * per_pass)))
+    epochs = max(1, round(steps / (passes * per_pass)))
     return passes, epochs
 
 
-def grid_config(images: int, seed: int, stabilization: Stabilization) -> RunConfig:
+def grid_config(images: int, seed: int, stabilization: Stabilization, steps: int) -> RunConfig:
     """The config of one grid run."""
-    passes, epochs = schedule(images)
+    passes, epochs = schedule(images, steps)
     return RunConfig(
         model=MODEL,
         profile=PROFILE,
@@ -92,13 +95,16 @@ def grid_config(images: int, seed: int, stabilization: Stabilization) -> RunConf
 def grid_runs() -> list[GridRun]:
     """Every run of both grids, the settings grid first."""
     runs = [
-        GridRun(f"{name}-seed{seed}", grid_config(IMAGES, seed, setting))
+        GridRun(f"{name}-seed{seed}", grid_config(IMAGES, seed, setting, SETTING_STEPS))
         for seed in SETTING_SEEDS
         for name, setting in SETTINGS.items()
     ]
     # The largest set first: a grid stopped early still has the sweep's far end.
     runs += [
-        GridRun(f"size{size}-seed{seed}", grid_config(size, seed, SETTINGS["baseline"]))
+        GridRun(
+            f"size{size}-seed{seed}",
+            grid_config(size, seed, SETTINGS["baseline"], SIZE_STEPS),
+        )
         for size in sorted(SIZES, reverse=True)
         for seed in SIZE_SEEDS
     ]
@@ -140,7 +146,8 @@ def append_row(path: Path, row: dict) -> None:
 
 def train_one(run: GridRun, out: Path) -> str:
     """Train one grid run into `out / run.name` (resuming it), then measure it on
-    `FINAL_SAMPLES` samples into final.json."""
+    `FINAL_SAMPLES` samples into final.json, which names the epochs it measured (a run
+    continued to more epochs is measured again at its new end)."""
     from mnistgan_lib.core import data
     from mnistgan_lib.measuring import metrics
     from mnistgan_lib.running import training
@@ -149,7 +156,9 @@ def train_one(run: GridRun, out: Path) -> str:
     folder = out / run.name
     final = folder / "final.json"
     if final.exists():
-        return f"{run.name}: done before"
+        measured = json.loads(final.read_text())
+        if "diverged" in measured or measured.get("epochs") == run.config.epochs:
+            return f"{run.name}: done before"
     (x_train, y_train), (x_test, _) = data.load_mnist()
     images, _ = data.take_subset(x_train, y_train, run.config.train_images, seed=run.config.seed)
     folder.mkdir(parents=True, exist_ok=True)
@@ -160,7 +169,8 @@ def train_one(run: GridRun, out: Path) -> str:
         final.write_text(json.dumps({"diverged": str(error)}, indent=2) + "\n")
         return f"{run.name}: diverged"
     report = metrics.evaluate(*gan.samples_to_measure(FINAL_SAMPLES, seed=0))
-    final.write_text(json.dumps(report.as_dict(), indent=2) + "\n")
+    measured = {"epochs": run.config.epochs, **report.as_dict()}  # the end it measured
+    final.write_text(json.dumps(measured, indent=2) + "\n")
     return f"{run.name}: FD-MNIST {report.fd_mnist:.1f}"
 
 
