@@ -145,6 +145,11 @@ def test_the_command_line_makes_the_same_config():
     assert cli.run_config(cli.parser().parse_args(line.split()[3:])) == config
     smooth = a_config(stabilization=SMOOTH)
     assert cli.run_config(cli.parser().parse_args(smooth.command("r").split()[3:])) == smooth
+    # Noise annealed over part of the run: the steps are part of the command.
+    halfway = a_config(stabilization=Stabilization(instance_noise=0.2, anneal_steps=40))
+    line = halfway.command("r")
+    assert "--instance-noise 0.2 --anneal-steps 40 --out r" in line
+    assert cli.run_config(cli.parser().parse_args(line.split()[3:])) == halfway
     assert "--train-images" not in a_config(train_images=2048).command("r")  # the profile's own
     assert "--train-images 60000" in a_config().command("r")  # all of MNIST, unlike quick's 2,048
 

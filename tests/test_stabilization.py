@@ -154,6 +154,12 @@ def test_a_run_records_its_stabilization_and_refuses_to_resume_with_other_settin
             r"real_labels must be a range \(low, high\) with 0 <= low <= high <= 1",
         ),
         (["--instance-noise", "-1"], "argument --instance-noise: must be a finite number >= 0"),
+        (
+            ["--anneal-steps", "100"],
+            r"--anneal-steps 100 anneals instance noise, but the run has none: add "
+            r"--instance-noise STD",
+        ),
+        (["--instance-noise", "0.2", "--anneal-steps", "-5"], "argument --anneal-steps"),
     ],
 )
 def test_the_train_command_checks_its_stabilization_options(option, message, capsys, tmp_path):

@@ -191,7 +191,8 @@ def test_every_recorded_run_reads_as_a_run_config():
     noise = training.recorded_runs("stabilization")["noise-seed0"].config
     assert noise.command("runs/n") == (
         "python -m mnistgan_lib train dcgan-small --profile quick --train-images 1000 "
-        "--passes 8 --epochs 31 --seed 0 --eval-every 2 --instance-noise 0.2 --out runs/n"
+        "--passes 8 --epochs 62 --seed 0 --eval-every 2 --instance-noise 0.2 "
+        "--anneal-steps 3720 --out runs/n"
     )
 
 

@@ -251,10 +251,16 @@ def run_config(arguments: argparse.Namespace) -> RunConfig:
     from mnistgan_lib.running.runs import RunConfig
 
     low, *high = arguments.real_labels
+    if arguments.anneal_steps and not arguments.instance_noise:
+        raise InputError(
+            f"--anneal-steps {arguments.anneal_steps} anneals instance noise, but the run "
+            "has none: add --instance-noise STD (e.g. 0.2) or leave out --anneal-steps"
+        )
     stabilization = Stabilization(
         real_labels=(low, high[0] if high else low),
         flip_probability=arguments.flip_labels,
         instance_noise=arguments.instance_noise,
+        anneal_steps=arguments.anneal_steps,
         augment=arguments.augment,
         targets_above_one=arguments.targets_above_one,
     )
@@ -508,6 +514,14 @@ def _add_train(commands) -> None:
         metavar="STD",
         help="Gaussian noise of this std added to the discriminator's inputs, "
         "annealed to 0 (default 0)",
+    )
+    train.add_argument(
+        "--anneal-steps",
+        type=non_negative_int,
+        default=0,
+        metavar="STEPS",
+        help="discriminator steps over which --instance-noise falls to 0 "
+        "(default 0: the whole run)",
     )
     train.add_argument(
         "--augment",

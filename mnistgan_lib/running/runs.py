@@ -229,7 +229,7 @@ def _listed(*groups: tuple[str, list[str]], shown: int = 8) -> str:
 
 
 def _stabilization_flags(stabilization: Stabilization) -> list[str]:
-    """The train command's options that switch on `stabilization` (annealed over the whole run)."""
+    """The train command's options that switch on `stabilization`."""
     flags = []
     low, high = stabilization.real_labels
     if (low, high) != (1.0, 1.0):
@@ -238,6 +238,8 @@ def _stabilization_flags(stabilization: Stabilization) -> list[str]:
         flags += ["--flip-labels", f"{stabilization.flip_probability:g}"]
     if stabilization.instance_noise:
         flags += ["--instance-noise", f"{stabilization.instance_noise:g}"]
+        if stabilization.anneal_steps:
+            flags += ["--anneal-steps", str(stabilization.anneal_steps)]
     if stabilization.augment:
         flags += ["--augment"]
     if stabilization.targets_above_one:
